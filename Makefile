@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rcumap: run 'make help' for the targets.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+BUILD := build
+CC ?= cc
+
+USER_CFLAGS := -O2 -g -Wall -Wextra $(EXTRA_USER_CFLAGS) \
+	       -Iinclude/uapi -Iuserspace/lib
+LIB_SRCS := userspace/lib/librcumap.c
+USER_HDRS := include/uapi/linux/rcumap.h userspace/lib/librcumap.h
+TOOLS := rcumapctl
+SELFTESTS := rcumap_ioctl_test rcumap_module_test rcumap_concurrency_test
+SELFTEST_HDRS := $(wildcard selftests/*.h)
+
+GUEST := $(BUILD)/guest/rcumap
+
+.PHONY: all module tools deps kernel lint selftests guest check vm \
+	clean help
+
+all: module tools
+
+## make            build the module for the running kernel (KDIR) and the tools
+module:
+	@if [ ! -e "$(KDIR)/Makefile" ]; then \
+		echo "No kernel build tree at $(KDIR)."; \
+		echo "Install the headers of the running kernel, or set KDIR;"; \
+		echo "or try rcumap in a test kernel: 'make vm' or 'make check'."; \
+		exit 1; \
+	fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+## make tools      build rcumapctl into build/bin
+tools: $(addprefix $(BUILD)/bin/,$(TOOLS))
+
+$(BUILD)/bin/%: userspace/%.c $(LIB_SRCS) $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lpthread
+
+# Static builds for the guest, which has no C library.
+$(BUILD)/static/%: userspace/%.c $(LIB_SRCS) $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) -static $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lpthread
+
+$(BUILD)/static/%: selftests/%.c $(LIB_SRCS) $(USER_HDRS) $(SELFTEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) -static $(USER_CFLAGS) -I$(KSRC)/tools/testing/selftests \
+		-o $@ $< $(LIB_SRCS) -lpthread
+
+## make deps       install the Debian packages rcumap needs (when missing)
+deps:
+	vm/install-deps
+
+## make kernel     build the KCSAN test kernel (once; cached in ~/.cache/rcumap)
+kernel:
+	vm/build-kernel kcsan
+
+## make lint       static checks: W=1 + sparse against 6.12 and 6.1, checkpatch
+lint:
+	vm/lint
+
+## make selftests  build the kselftests (static, for the guest)
+selftests:
+	$(MAKE) $(addprefix $(BUILD)/static/,$(SELFTESTS)) KSRC=$$(vm/ksrc)
+
+## make guest      stage module, tools and kselftests for the guest in build/guest
+guest:
+	vm/build-module $$(vm/build-kernel kcsan) $(BUILD)/kmod-kcsan
+	$(MAKE) $(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
+		KSRC=$$(vm/ksrc)
+	vm/stage-guest $(BUILD)/kmod-kcsan/module/rcumap.ko $(BUILD)/static $(GUEST)
+
+## make check      the full gate: deps, kernel, lint, build, kselftests in QEMU
+check:
+	vm/check
+
+## make vm         boot the test kernel with a shell, the module loaded, tools on PATH
+vm: guest
+	vm/run --interactive --copy $(GUEST):/opt
+
+## make clean      remove build outputs (the cached kernel stays)
+clean:
+	rm -rf $(BUILD) module/*.o module/*.ko module/*.mod* module/.*.cmd \
+		.*.cmd .module-common.o Module.symvers modules.order \
+		module/modules.order
+
+## make help       this list
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * rcumap: an RCU-protected hashtable behind the ioctl device /dev/rcumap.
+ *
+ * Every argument struct starts with a __u32 size that the caller sets to
+ * sizeof() the struct it was built against; the kernel reads the struct with
+ * copy_struct_from_user(), so structs can grow at the end without new ioctl
+ * numbers. The size encoded in the ioctl number is not checked, the size
+ * field is. Every flags and reserved field, and every flag bit not defined
+ * here, must be zero; keys and values are passed as user pointers in __u64.
+ *
+ * Keys are 1..max_key_len bytes, values 0..max_value_len bytes, both opaque
+ * byte strings (module parameters max_key_len, default 256, and
+ * max_value_len, default 65536; RCUMAP_INFO reports the values in force).
+ *
+ * Errors (returned as -1 with errno set; on any error the map is unchanged):
+ *
+ *   EFAULT  a struct, key or value pointer is not accessible
+ *   EINVAL  size too small, a flags/reserved field or unknown flag bit set,
+ *           key_len 0, or a value given to RCUMAP_IOC_DEL
+ *   E2BIG   key_len or value_len over the limit; or size larger than this
+ *           kernel knows with non-zero bytes past the known struct
+ *   EEXIST  RCUMAP_IOC_PUT with RCUMAP_NOEXIST on a present key
+ *   ENOENT  RCUMAP_IOC_PUT with RCUMAP_EXIST, RCUMAP_IOC_GET or
+ *           RCUMAP_IOC_DEL on a missing key
+ *   ENOSPC  RCUMAP_IOC_PUT of a new key into a map holding max_entries
+ *   ERANGE  RCUMAP_IOC_GET with a buffer smaller than the value; value_len
+ *           is set to the length needed, as getxattr(2) does
+ *   ENOMEM  the kernel could not allocate memory
+ *   ENOTTY  unknown ioctl command
+ *
+ * The magic number 0xBC is unused in
+ * Documentation/userspace-api/ioctl/ioctl-number.rst (Linux 6.12).
+ */
+#ifndef _UAPI_LINUX_RCUMAP_H
+#define _UAPI_LINUX_RCUMAP_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define RCUMAP_ABI_VERSION	1
+#define RCUMAP_IOC_MAGIC	0xBC
+
+/* Ceilings for the max_key_len and max_value_len module parameters. */
+#define RCUMAP_KEY_LEN_LIMIT	256
+#define RCUMAP_VALUE_LEN_LIMIT	(1U << 20)
+
+#define RCUMAP_STRATEGY_LEN	16
+#define RCUMAP_STATS_SLOTS	16
+
+/* Command numbers; also the index of a command in rcumap_stats.ops[]. */
+enum rcumap_cmd {
+	RCUMAP_CMD_INFO = 1,
+	RCUMAP_CMD_PUT,
+	RCUMAP_CMD_GET,
+	RCUMAP_CMD_DEL,
+	RCUMAP_CMD_CLEAR,
+	RCUMAP_CMD_STATS,
+};
+
+/* RCUMAP_IOC_PUT flags: the same values and meaning as BPF_ANY & co. */
+#define RCUMAP_ANY	0	/* create a new key or replace an existing one */
+#define RCUMAP_NOEXIST	1	/* create only: -EEXIST if the key is present */
+#define RCUMAP_EXIST	2	/* replace only: -ENOENT if the key is missing */
+
+/**
+ * struct rcumap_info - RCUMAP_IOC_INFO: the map's limits and state
+ * @size: sizeof(struct rcumap_info)
+ * @flags: must be 0
+ * @abi_version: out: RCUMAP_ABI_VERSION of the module
+ * @max_key_len: out: longest key accepted, in bytes
+ * @max_value_len: out: longest value accepted, in bytes
+ * @max_entries: out: most entries the map holds
+ * @entries: out: entries in the map now
+ * @strategy: out: NUL-terminated name of the synchronisation strategy
+ */
+struct rcumap_info {
+	__u32 size;
+	__u32 flags;
+	__u32 abi_version;
+	__u32 max_key_len;
+	__u32 max_value_len;
+	__u32 max_entries;
+	__u64 entries;
+	__u8 strategy[RCUMAP_STRATEGY_LEN];
+};
+
+/**
+ * struct rcumap_elem - RCUMAP_IOC_PUT, RCUMAP_IOC_GET and RCUMAP_IOC_DEL
+ * @size: sizeof(struct rcumap_elem)
+ * @flags: PUT: one of RCUMAP_ANY, RCUMAP_NOEXIST, RCUMAP_EXIST; else 0
+ * @key_len: length of the key, 1..max_key_len
+ * @value_len: PUT: length of the value; GET: in: size of the buffer at
+ *             @value, out: length of the value (also on -ERANGE); DEL: 0
+ * @key: user pointer to the key
+ * @value: user pointer to the value (PUT) or the buffer (GET); DEL: 0
+ */
+struct rcumap_elem {
+	__u32 size;
+	__u32 flags;
+	__u32 key_len;
+	__u32 value_len;
+	__u64 key;
+	__u64 value;
+};
+
+/**
+ * struct rcumap_clear - RCUMAP_IOC_CLEAR: delete every entry
+ * @size: sizeof(struct rcumap_clear)
+ * @flags: must be 0
+ * @removed: out: number of entries this call deleted
+ *
+ * Not atomic: entries added while CLEAR runs may survive it.
+ */
+struct rcumap_clear {
+	__u32 size;
+	__u32 flags;
+	__u64 removed;
+};
+
+/**
+ * struct rcumap_stats - RCUMAP_IOC_STATS: counters since the module loaded
+ * @size: sizeof(struct rcumap_stats)
+ * @flags: must be 0
+ * @ops: calls by command number (enum rcumap_cmd), including failed ones
+ * @failures: calls that returned an error, by command number
+ * @hits: RCUMAP_IOC_GET calls that found their key
+ * @misses: RCUMAP_IOC_GET calls that did not
+ * @entries: entries in the map
+ * @bytes: memory held by entries (headers, keys and values), in bytes
+ *
+ * The counters are per CPU and summed on read, so a snapshot taken while
+ * other threads run is not atomic.
+ */
+struct rcumap_stats {
+	__u32 size;
+	__u32 flags;
+	__u64 ops[RCUMAP_STATS_SLOTS];
+	__u64 failures[RCUMAP_STATS_SLOTS];
+	__u64 hits;
+	__u64 misses;
+	__u64 entries;
+	__u64 bytes;
+};
+
+#define RCUMAP_IOC_INFO	 _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_INFO, struct rcumap_info)
+#define RCUMAP_IOC_PUT	 _IOW(RCUMAP_IOC_MAGIC, RCUMAP_CMD_PUT, struct rcumap_elem)
+#define RCUMAP_IOC_GET	 _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_GET, struct rcumap_elem)
+#define RCUMAP_IOC_DEL	 _IOW(RCUMAP_IOC_MAGIC, RCUMAP_CMD_DEL, struct rcumap_elem)
+#define RCUMAP_IOC_CLEAR _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_CLEAR, struct rcumap_clear)
+#define RCUMAP_IOC_STATS _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_STATS, struct rcumap_stats)
+
+#endif /* _UAPI_LINUX_RCUMAP_H */

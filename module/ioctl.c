@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctl interface: one table maps each command to its argument struct
+ * and handler. Every argument starts with its own size and is read with
+ * copy_struct_from_user(), so a struct can grow at its end and old and new
+ * binaries keep working.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "rcumap.h"
+
+/*
+ * Values up to this size are copied out of the map through the stack; larger
+ * ones through a buffer sized for them.
+ */
+#define RCUMAP_GET_STACK_BUF	128
+
+union rcumap_ucmd_buffer {
+	struct rcumap_info info;
+	struct rcumap_elem elem;
+	struct rcumap_clear clear;
+	struct rcumap_stats stats;
+};
+
+/**
+ * struct rcumap_ucmd - one ioctl call in flight
+ * @map: the map
+ * @ubuffer: the caller's argument struct
+ * @user_size: its size field
+ * @cmd: the kernel copy of the argument, as long as this kernel knows it
+ * @cmd_size: size of @cmd
+ */
+struct rcumap_ucmd {
+	struct rcumap *map;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+	u32 cmd_size;
+};
+
+/* Copy the argument struct back: as much of it as the caller knows. */
+static int rcumap_ucmd_respond(struct rcumap_ucmd *ucmd)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min(ucmd->user_size, ucmd->cmd_size)))
+		return -EFAULT;
+	return 0;
+}
+
+static int rcumap_ioctl_info(struct rcumap_ucmd *ucmd)
+{
+	struct rcumap_info *info = ucmd->cmd;
+	struct rcumap *map = ucmd->map;
+
+	if (info->flags)
+		return -EINVAL;
+	info->abi_version = RCUMAP_ABI_VERSION;
+	info->max_key_len = map->max_key_len;
+	info->max_value_len = map->max_value_len;
+	info->max_entries = map->max_entries;
+	info->entries = rcumap_map_entries(map);
+	strscpy_pad(info->strategy, RCUMAP_STRATEGY_NAME, sizeof(info->strategy));
+	return rcumap_ucmd_respond(ucmd);
+}
+
+/* Check a key length: -EINVAL when empty, -E2BIG when over the limit. */
+static int rcumap_check_key_len(const struct rcumap *map, u32 key_len)
+{
+	if (!key_len)
+		return -EINVAL;
+	return key_len > map->max_key_len ? -E2BIG : 0;
+}
+
+/* Validate and copy in the key of a GET or DEL. */
+static int rcumap_copy_key(const struct rcumap *map,
+			   const struct rcumap_elem *elem, u8 *key)
+{
+	int ret = rcumap_check_key_len(map, elem->key_len);
+
+	if (ret)
+		return ret;
+	if (copy_from_user(key, u64_to_user_ptr(elem->key), elem->key_len))
+		return -EFAULT;
+	return 0;
+}
+
+static int rcumap_ioctl_put(struct rcumap_ucmd *ucmd)
+{
+	struct rcumap_elem *elem = ucmd->cmd;
+	struct rcumap *map = ucmd->map;
+	struct rcumap_entry *entry;
+	int ret;
+
+	if (elem->flags > RCUMAP_EXIST)
+		return -EINVAL;
+	ret = rcumap_check_key_len(map, elem->key_len);
+	if (ret)
+		return ret;
+	if (elem->value_len > map->max_value_len)
+		return -E2BIG;
+
+	entry = rcumap_entry_alloc(elem->key_len, elem->value_len);
+	if (!entry)
+		return -ENOMEM;
+	if (copy_from_user(entry->data, u64_to_user_ptr(elem->key),
+			   elem->key_len) ||
+	    copy_from_user(entry->data + elem->key_len,
+			   u64_to_user_ptr(elem->value), elem->value_len))
+		ret = -EFAULT;
+	else
+		ret = rcumap_map_put(map, entry, elem->flags);
+	if (ret)
+		rcumap_entry_free(entry);
+	return ret;
+}
+
+/*
+ * Look @key up, copying the value into a kernel buffer that grows until the
+ * value fits or is found longer than the caller's buffer. A value can change
+ * between two lookups, hence the loop.
+ */
+static int rcumap_ioctl_get(struct rcumap_ucmd *ucmd)
+{
+	struct rcumap_elem *elem = ucmd->cmd;
+	struct rcumap *map = ucmd->map;
+	u8 key[RCUMAP_KEY_LEN_LIMIT];
+	u8 stack_buf[RCUMAP_GET_STACK_BUF];
+	void *heap_buf = NULL, *buf = stack_buf;
+	u32 buf_len = min_t(u32, elem->value_len, sizeof(stack_buf));
+	u32 value_len;
+	int ret;
+
+	if (elem->flags)
+		return -EINVAL;
+	ret = rcumap_copy_key(map, elem, key);
+	if (ret)
+		return ret;
+
+	for (;;) {
+		ret = rcumap_map_get(map, key, elem->key_len, buf, buf_len,
+				     &value_len);
+		if (ret != -ERANGE || value_len > elem->value_len)
+			break;
+		kvfree(heap_buf);
+		heap_buf = kvmalloc(value_len, GFP_KERNEL_ACCOUNT);
+		if (!heap_buf)
+			return -ENOMEM;
+		buf = heap_buf;
+		buf_len = value_len;
+	}
+	rcumap_stats_count_get(map, !ret);
+
+	if (!ret && copy_to_user(u64_to_user_ptr(elem->value), buf, value_len))
+		ret = -EFAULT;
+	kvfree(heap_buf);
+	if (ret && ret != -ERANGE)
+		return ret;
+
+	elem->value_len = value_len;
+	return rcumap_ucmd_respond(ucmd) ?: ret;
+}
+
+static int rcumap_ioctl_del(struct rcumap_ucmd *ucmd)
+{
+	struct rcumap_elem *elem = ucmd->cmd;
+	u8 key[RCUMAP_KEY_LEN_LIMIT];
+	int ret;
+
+	if (elem->flags || elem->value || elem->value_len)
+		return -EINVAL;
+	ret = rcumap_copy_key(ucmd->map, elem, key);
+	if (ret)
+		return ret;
+	return rcumap_map_del(ucmd->map, key, elem->key_len);
+}
+
+static int rcumap_ioctl_clear(struct rcumap_ucmd *ucmd)
+{
+	struct rcumap_clear *clear = ucmd->cmd;
+
+	if (clear->flags)
+		return -EINVAL;
+	clear->removed = rcumap_map_clear(ucmd->map);
+	return rcumap_ucmd_respond(ucmd);
+}
+
+static int rcumap_ioctl_stats(struct rcumap_ucmd *ucmd)
+{
+	struct rcumap_stats *stats = ucmd->cmd;
+
+	if (stats->flags)
+		return -EINVAL;
+	rcumap_stats_snapshot(ucmd->map, stats);
+	return rcumap_ucmd_respond(ucmd);
+}
+
+/**
+ * struct rcumap_ioctl_op - one command
+ * @size: size of the argument struct this kernel knows
+ * @min_size: smallest size field accepted: the struct of ABI version 1
+ * @ioctl_num: the command; its direction bits are checked, not its size
+ * @execute: the handler
+ */
+struct rcumap_ioctl_op {
+	u32 size;
+	u32 min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct rcumap_ucmd *ucmd);
+};
+
+#define RCUMAP_IOCTL_OP(_name, _fn, _struct, _last)			\
+	[RCUMAP_CMD_##_name] = {					\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = RCUMAP_IOC_##_name,			\
+		.execute = _fn,						\
+	}
+
+static const struct rcumap_ioctl_op rcumap_ioctl_ops[] = {
+	RCUMAP_IOCTL_OP(INFO, rcumap_ioctl_info,
+			struct rcumap_info, strategy),
+	RCUMAP_IOCTL_OP(PUT, rcumap_ioctl_put,
+			struct rcumap_elem, value),
+	RCUMAP_IOCTL_OP(GET, rcumap_ioctl_get,
+			struct rcumap_elem, value),
+	RCUMAP_IOCTL_OP(DEL, rcumap_ioctl_del,
+			struct rcumap_elem, value),
+	RCUMAP_IOCTL_OP(CLEAR, rcumap_ioctl_clear,
+			struct rcumap_clear, removed),
+	RCUMAP_IOCTL_OP(STATS, rcumap_ioctl_stats,
+			struct rcumap_stats, bytes),
+};
+
+static_assert(ARRAY_SIZE(rcumap_ioctl_ops) <= RCUMAP_STATS_SLOTS);
+
+/**
+ * rcumap_ioctl() - the device's unlocked_ioctl and, through
+ * compat_ptr_ioctl(), compat_ioctl
+ * @file: an open /dev/rcumap
+ * @cmd: an RCUMAP_IOC_* command
+ * @arg: user pointer to the command's argument struct
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno from the table in <linux/rcumap.h>.
+ */
+long rcumap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct rcumap_ucmd ucmd = {
+		.map = file->private_data,
+		.ubuffer = (void __user *)arg,
+	};
+	const struct rcumap_ioctl_op *op;
+	union rcumap_ucmd_buffer buf;
+	unsigned int nr = _IOC_NR(cmd);
+	int ret;
+
+	if (_IOC_TYPE(cmd) != RCUMAP_IOC_MAGIC ||
+	    nr >= ARRAY_SIZE(rcumap_ioctl_ops))
+		return -ENOTTY;
+	op = &rcumap_ioctl_ops[nr];
+	if (!op->execute || _IOC_DIR(cmd) != _IOC_DIR(op->ioctl_num))
+		return -ENOTTY;
+
+	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (!ret && ucmd.user_size < op->min_size)
+		ret = -EINVAL;
+	if (!ret)
+		ret = copy_struct_from_user(&buf, op->size, ucmd.ubuffer,
+					    ucmd.user_size);
+	if (!ret) {
+		ucmd.cmd = &buf;
+		ucmd.cmd_size = op->size;
+		ret = op->execute(&ucmd);
+	}
+	rcumap_stats_count_op(ucmd.map, nr, ret);
+	return ret;
+}

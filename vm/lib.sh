@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the vm/ scripts; sourced, never run.
+#
+# RCUMAP_CACHE   where test kernels and the unpacked source live
+#                (default ~/.cache/rcumap; kept outside the work tree)
+# RCUMAP_KSRC    an unpacked 6.12 source tree to use instead of
+#                Debian's linux-source-6.12 tarball
+
+set -euo pipefail
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP_DIR=$(dirname "$VM_DIR")
+RCUMAP_CACHE=${RCUMAP_CACHE:-$HOME/.cache/rcumap}
+KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ksrc_dir - print the unpacked kernel source, unpacking it once per
+# package version.
+ksrc_dir() {
+	if [ -n "${RCUMAP_KSRC:-}" ]; then
+		echo "$RCUMAP_KSRC"
+		return
+	fi
+	[ -r "$KSRC_TARBALL" ] ||
+		die "$KSRC_TARBALL missing: run 'make deps' (package linux-source-6.12)"
+	local ver dir
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+	dir=$RCUMAP_CACHE/src/linux-source-$ver
+	if [ ! -e "$dir/.unpacked" ]; then
+		log "unpacking linux-source-6.12 $ver into $dir (about a minute)"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		tar -xf "$KSRC_TARBALL" -C "$dir" --strip-components=1
+		touch "$dir/.unpacked"
+	fi
+	echo "$dir"
+}
+
+# kernel_dir FLAVOUR - print the cache directory of a test kernel: keyed by
+# the source version and a hash of the config fragments that make it.
+kernel_dir() {
+	local flavour=$1 src ver hash
+	src=$(ksrc_dir)
+	ver=$(make -s -C "$src" kernelversion)
+	hash=$(cat "$VM_DIR/configs/base.config" "$VM_DIR/configs/$flavour.config" |
+	       sha256sum | cut -c1-12)
+	echo "$RCUMAP_CACHE/kernel-$flavour-$ver-$hash"
+}
