@@ -69,7 +69,8 @@ guest:
 	vm/build-module $$(vm/build-kernel kcsan) $(BUILD)/kmod-kcsan
 	$(MAKE) $(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
 		KSRC=$$(vm/ksrc)
-	vm/stage-guest $(BUILD)/kmod-kcsan/module/rcumap.ko $(BUILD)/static $(GUEST)
+	vm/stage-guest $(BUILD)/kmod-kcsan/module/rcumap.ko $(GUEST) \
+		$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS))
 
 ## make check      the full gate: deps, kernel, lint, build, kselftests in QEMU
 check:

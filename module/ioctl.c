@@ -184,6 +184,12 @@ static int rcumap_ioctl_clear(struct rcumap_ucmd *ucmd)
 
 	if (clear->flags)
 		return -EINVAL;
+	/*
+	 * Fail on an unwritable struct before deleting anything, not after:
+	 * a failed call must leave the map as it was.
+	 */
+	if (rcumap_ucmd_respond(ucmd))
+		return -EFAULT;
 	clear->removed = rcumap_map_clear(ucmd->map);
 	return rcumap_ucmd_respond(ucmd);
 }

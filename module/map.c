@@ -65,9 +65,14 @@ int rcumap_map_init(struct rcumap *map)
 {
 	u32 i, nr_buckets = roundup_pow_of_two(map->max_entries);
 
-	map->buckets = kvcalloc(nr_buckets, sizeof(*map->buckets), GFP_KERNEL);
-	if (!map->buckets)
+	/* The size comes from a module parameter: fail quietly, say it once. */
+	map->buckets = kvcalloc(nr_buckets, sizeof(*map->buckets),
+				GFP_KERNEL | __GFP_NOWARN);
+	if (!map->buckets) {
+		pr_err("cannot allocate %u buckets for max_entries=%u\n",
+		       nr_buckets, map->max_entries);
 		return -ENOMEM;
+	}
 	for (i = 0; i < nr_buckets; i++) {
 		INIT_HLIST_HEAD(&map->buckets[i].head);
 		spin_lock_init(&map->buckets[i].lock);
