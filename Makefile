@@ -8,15 +8,18 @@ CC ?= cc
 
 USER_CFLAGS := -O2 -g -Wall -Wextra $(EXTRA_USER_CFLAGS) \
 	       -Iinclude/uapi -Iuserspace/lib
-LIB_SRCS := userspace/lib/librcumap.c
-USER_HDRS := include/uapi/linux/rcumap.h userspace/lib/librcumap.h
-TOOLS := rcumapctl
-SELFTESTS := rcumap_ioctl_test rcumap_module_test rcumap_concurrency_test
+LIB_SRCS := userspace/lib/librcumap.c userspace/lib/lincheck.c
+USER_HDRS := include/uapi/linux/rcumap.h $(wildcard userspace/lib/*.h)
+HAMMER_SRCS := $(wildcard userspace/hammer/*.c)
+HAMMER_HDRS := $(wildcard userspace/hammer/*.h)
+TOOLS := rcumapctl rcumap-hammer
+SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_module_test \
+	     rcumap_concurrency_test rcumap_lincheck_test
 SELFTEST_HDRS := $(wildcard selftests/*.h)
 
 GUEST := $(BUILD)/guest/rcumap
 
-.PHONY: all module tools deps kernel lint selftests guest check vm \
+.PHONY: all module tools deps kernel lint selftests guest check demo vm \
 	clean help
 
 all: module tools
@@ -31,14 +34,22 @@ module:
 	fi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-## make tools      build rcumapctl into build/bin
+## make tools      build rcumapctl and rcumap-hammer into build/bin
 tools: $(addprefix $(BUILD)/bin/,$(TOOLS))
 
 $(BUILD)/bin/%: userspace/%.c $(LIB_SRCS) $(USER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lpthread
 
+$(BUILD)/bin/rcumap-hammer: $(HAMMER_SRCS) $(HAMMER_HDRS) $(LIB_SRCS) $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $(HAMMER_SRCS) $(LIB_SRCS) -lpthread -lm
+
 # Static builds for the guest, which has no C library.
+$(BUILD)/static/rcumap-hammer: $(HAMMER_SRCS) $(HAMMER_HDRS) $(LIB_SRCS) $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) -static $(USER_CFLAGS) -o $@ $(HAMMER_SRCS) $(LIB_SRCS) -lpthread -lm
+
 $(BUILD)/static/%: userspace/%.c $(LIB_SRCS) $(USER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) -static $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lpthread
@@ -69,12 +80,21 @@ guest:
 	vm/build-module $$(vm/build-kernel kcsan) $(BUILD)/kmod-kcsan
 	$(MAKE) $(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
 		KSRC=$$(vm/ksrc)
+	vm/build-module $$(vm/build-kernel kcsan) $(BUILD)/kmod-stale-get \
+		selftests/broken-stale-get.patch
+	cp $(BUILD)/kmod-stale-get/module/rcumap.ko \
+		$(BUILD)/static/rcumap-broken-stale-get.ko
 	vm/stage-guest $(BUILD)/kmod-kcsan/module/rcumap.ko $(GUEST) \
-		$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS))
+		$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS) \
+		rcumap-broken-stale-get.ko) selftests/rcumap_hammer_test.sh
 
 ## make check      the full gate: deps, kernel, lint, build, kselftests in QEMU
 check:
 	vm/check
+
+## make demo       threads hammer the map in the KCSAN guest: the proofs and KCSAN's verdict
+demo:
+	vm/demo
 
 ## make vm         boot the test kernel with a shell, the module loaded, tools on PATH
 vm: guest

@@ -13,17 +13,15 @@
 
 #include "rcumap.h"
 
-/*
- * Values up to this size are copied out of the map through the stack; larger
- * ones through a buffer sized for them.
- */
-#define RCUMAP_GET_STACK_BUF	128
-
 union rcumap_ucmd_buffer {
 	struct rcumap_info info;
 	struct rcumap_elem elem;
 	struct rcumap_clear clear;
 	struct rcumap_stats stats;
+	struct rcumap_add add;
+	struct rcumap_cmpxchg cmpxchg;
+	struct rcumap_dump dump;
+	struct rcumap_batch batch;
 };
 
 /**
@@ -67,115 +65,87 @@ static int rcumap_ioctl_info(struct rcumap_ucmd *ucmd)
 	return rcumap_ucmd_respond(ucmd);
 }
 
-/* Check a key length: -EINVAL when empty, -E2BIG when over the limit. */
-static int rcumap_check_key_len(const struct rcumap *map, u32 key_len)
+/* GET, PUT and DEL share struct rcumap_elem; the operations take a request. */
+static struct rcumap_req rcumap_req_from_elem(const struct rcumap_elem *elem)
 {
-	if (!key_len)
-		return -EINVAL;
-	return key_len > map->max_key_len ? -E2BIG : 0;
+	return (struct rcumap_req) {
+		.flags = elem->flags,
+		.key_len = elem->key_len,
+		.value_len = elem->value_len,
+		.key = u64_to_user_ptr(elem->key),
+		.value = u64_to_user_ptr(elem->value),
+	};
 }
 
-/* Validate and copy in the key of a GET or DEL. */
-static int rcumap_copy_key(const struct rcumap *map,
-			   const struct rcumap_elem *elem, u8 *key)
+static int rcumap_ioctl_get(struct rcumap_ucmd *ucmd)
 {
-	int ret = rcumap_check_key_len(map, elem->key_len);
+	struct rcumap_elem *elem = ucmd->cmd;
+	struct rcumap_req req = rcumap_req_from_elem(elem);
+	int ret = rcumap_op_get(ucmd->map, &req);
 
-	if (ret)
+	if (ret && ret != -ERANGE)
 		return ret;
-	if (copy_from_user(key, u64_to_user_ptr(elem->key), elem->key_len))
-		return -EFAULT;
-	return 0;
+	elem->value_len = req.value_len;
+	return rcumap_ucmd_respond(ucmd) ?: ret;
 }
 
 static int rcumap_ioctl_put(struct rcumap_ucmd *ucmd)
 {
-	struct rcumap_elem *elem = ucmd->cmd;
-	struct rcumap *map = ucmd->map;
-	struct rcumap_entry *entry;
-	int ret;
+	struct rcumap_req req = rcumap_req_from_elem(ucmd->cmd);
 
-	if (elem->flags > RCUMAP_EXIST)
-		return -EINVAL;
-	ret = rcumap_check_key_len(map, elem->key_len);
-	if (ret)
-		return ret;
-	if (elem->value_len > map->max_value_len)
-		return -E2BIG;
-
-	entry = rcumap_entry_alloc(elem->key_len, elem->value_len);
-	if (!entry)
-		return -ENOMEM;
-	if (copy_from_user(entry->data, u64_to_user_ptr(elem->key),
-			   elem->key_len) ||
-	    copy_from_user(entry->data + elem->key_len,
-			   u64_to_user_ptr(elem->value), elem->value_len))
-		ret = -EFAULT;
-	else
-		ret = rcumap_map_put(map, entry, elem->flags);
-	if (ret)
-		rcumap_entry_free(entry);
-	return ret;
-}
-
-/*
- * Look @key up, copying the value into a kernel buffer that grows until the
- * value fits or is found longer than the caller's buffer. A value can change
- * between two lookups, hence the loop.
- */
-static int rcumap_ioctl_get(struct rcumap_ucmd *ucmd)
-{
-	struct rcumap_elem *elem = ucmd->cmd;
-	struct rcumap *map = ucmd->map;
-	u8 key[RCUMAP_KEY_LEN_LIMIT];
-	u8 stack_buf[RCUMAP_GET_STACK_BUF];
-	void *heap_buf = NULL, *buf = stack_buf;
-	u32 buf_len = min_t(u32, elem->value_len, sizeof(stack_buf));
-	u32 value_len;
-	int ret;
-
-	if (elem->flags)
-		return -EINVAL;
-	ret = rcumap_copy_key(map, elem, key);
-	if (ret)
-		return ret;
-
-	for (;;) {
-		ret = rcumap_map_get(map, key, elem->key_len, buf, buf_len,
-				     &value_len);
-		if (ret != -ERANGE || value_len > elem->value_len)
-			break;
-		kvfree(heap_buf);
-		heap_buf = kvmalloc(value_len, GFP_KERNEL_ACCOUNT);
-		if (!heap_buf)
-			return -ENOMEM;
-		buf = heap_buf;
-		buf_len = value_len;
-	}
-	rcumap_stats_count_get(map, !ret);
-
-	if (!ret && copy_to_user(u64_to_user_ptr(elem->value), buf, value_len))
-		ret = -EFAULT;
-	kvfree(heap_buf);
-	if (ret && ret != -ERANGE)
-		return ret;
-
-	elem->value_len = value_len;
-	return rcumap_ucmd_respond(ucmd) ?: ret;
+	return rcumap_op_put(ucmd->map, &req);
 }
 
 static int rcumap_ioctl_del(struct rcumap_ucmd *ucmd)
 {
-	struct rcumap_elem *elem = ucmd->cmd;
-	u8 key[RCUMAP_KEY_LEN_LIMIT];
+	struct rcumap_req req = rcumap_req_from_elem(ucmd->cmd);
+
+	return rcumap_op_del(ucmd->map, &req);
+}
+
+static int rcumap_ioctl_add(struct rcumap_ucmd *ucmd)
+{
+	struct rcumap_add *add = ucmd->cmd;
+	struct rcumap_req req = {
+		.flags = add->flags,
+		.key_len = add->key_len,
+		.key = u64_to_user_ptr(add->key),
+		.delta = add->delta,
+	};
 	int ret;
 
-	if (elem->flags || elem->value || elem->value_len)
+	if (add->reserved)
 		return -EINVAL;
-	ret = rcumap_copy_key(ucmd->map, elem, key);
+	ret = rcumap_op_add(ucmd->map, &req);
 	if (ret)
 		return ret;
-	return rcumap_map_del(ucmd->map, key, elem->key_len);
+	add->value = req.delta;
+	return rcumap_ucmd_respond(ucmd);
+}
+
+static int rcumap_ioctl_cmpxchg(struct rcumap_ucmd *ucmd)
+{
+	int ret = rcumap_op_cmpxchg(ucmd->map, ucmd->cmd);
+
+	if (ret == -ECANCELED || ret == -ERANGE)
+		return rcumap_ucmd_respond(ucmd) ?: ret;
+	return ret;
+}
+
+static int rcumap_ioctl_dump(struct rcumap_ucmd *ucmd)
+{
+	int ret = rcumap_op_dump(ucmd->map, ucmd->cmd);
+
+	if (ret && ret != -ERANGE)
+		return ret;
+	return rcumap_ucmd_respond(ucmd) ?: ret;
+}
+
+static int rcumap_ioctl_batch(struct rcumap_ucmd *ucmd)
+{
+	int ret = rcumap_op_batch(ucmd->map, ucmd->cmd);
+
+	return rcumap_ucmd_respond(ucmd) ?: ret;
 }
 
 static int rcumap_ioctl_clear(struct rcumap_ucmd *ucmd)
@@ -239,6 +209,11 @@ static const struct rcumap_ioctl_op rcumap_ioctl_ops[] = {
 			struct rcumap_clear, removed),
 	RCUMAP_IOCTL_OP(STATS, rcumap_ioctl_stats,
 			struct rcumap_stats, bytes),
+	RCUMAP_IOCTL_OP(ADD, rcumap_ioctl_add, struct rcumap_add, value),
+	RCUMAP_IOCTL_OP(CMPXCHG, rcumap_ioctl_cmpxchg,
+			struct rcumap_cmpxchg, found),
+	RCUMAP_IOCTL_OP(DUMP, rcumap_ioctl_dump, struct rcumap_dump, count),
+	RCUMAP_IOCTL_OP(BATCH, rcumap_ioctl_batch, struct rcumap_batch, failed),
 };
 
 static_assert(ARRAY_SIZE(rcumap_ioctl_ops) <= RCUMAP_STATS_SLOTS);

@@ -141,24 +141,34 @@ void rcumap_entry_free(struct rcumap_entry *entry)
 }
 
 /**
- * rcumap_map_put() - insert or replace an entry
+ * rcumap_map_update() - insert or replace an entry
  * @map: the map
- * @entry: a filled entry from rcumap_entry_alloc(); the map owns it on success
+ * @entry: an entry from rcumap_entry_alloc() with its key filled in; the map
+ *         owns it on success
  * @flags: RCUMAP_ANY, RCUMAP_NOEXIST or RCUMAP_EXIST
+ * @prepare: NULL when @entry is complete; else called with the bucket lock
+ *           held and the entry about to be replaced (NULL if the key is
+ *           absent) to finish @entry from it, or to refuse the update with
+ *           an error, which is returned
+ * @arg: passed to @prepare
  *
  * A replacement takes the old entry's place in the chain with a single
  * pointer store (hlist_replace_rcu()), after the new entry is complete: a
  * concurrent reader finds either the old or the new value, never neither.
+ * Deciding and publishing under one lock hold is what makes ADD and
+ * CMPXCHG atomic.
  *
  * Context: process context; takes the bucket lock.
- * Return: 0, -EEXIST, -ENOENT or -ENOSPC; on error the map is unchanged and
- * @entry still belongs to the caller.
+ * Return: 0, -EEXIST, -ENOENT, -ENOSPC or an error of @prepare; on error
+ * the map is unchanged and @entry still belongs to the caller.
  */
-int rcumap_map_put(struct rcumap *map, struct rcumap_entry *entry, u32 flags)
+int rcumap_map_update(struct rcumap *map, struct rcumap_entry *entry,
+		      u32 flags, rcumap_prepare_fn prepare, void *arg)
 {
 	struct rcumap_bucket *bucket;
 	struct rcumap_entry *old;
 	s64 delta = rcumap_entry_size(entry);
+	int ret = 0;
 
 	entry->hash = rcumap_hash(map, entry->data, entry->key_len);
 	bucket = rcumap_bucket(map, entry->hash);
@@ -166,20 +176,22 @@ int rcumap_map_put(struct rcumap *map, struct rcumap_entry *entry, u32 flags)
 	spin_lock(&bucket->lock);
 	old = rcumap_bucket_find(bucket, entry->hash, entry->data,
 				 entry->key_len);
-	if (old ? flags == RCUMAP_NOEXIST : flags == RCUMAP_EXIST) {
-		spin_unlock(&bucket->lock);
-		return old ? -EEXIST : -ENOENT;
-	}
-	if (old) {
-		hlist_replace_rcu(&old->node, &entry->node);
-	} else {
-		if (!atomic_add_unless(&map->nr_entries, 1, map->max_entries)) {
-			spin_unlock(&bucket->lock);
-			return -ENOSPC;
-		}
-		hlist_add_head_rcu(&entry->node, &bucket->head);
+	if (old ? flags == RCUMAP_NOEXIST : flags == RCUMAP_EXIST)
+		ret = old ? -EEXIST : -ENOENT;
+	else if (prepare)
+		ret = prepare(entry, old, arg);
+	if (!ret && !old &&
+	    !atomic_add_unless(&map->nr_entries, 1, map->max_entries))
+		ret = -ENOSPC;
+	if (!ret) {
+		if (old)
+			hlist_replace_rcu(&old->node, &entry->node);
+		else
+			hlist_add_head_rcu(&entry->node, &bucket->head);
 	}
 	spin_unlock(&bucket->lock);
+	if (ret)
+		return ret;
 
 	if (old) {
 		delta -= rcumap_entry_size(old);
@@ -287,4 +299,59 @@ u64 rcumap_map_clear(struct rcumap *map)
 		cond_resched();
 	}
 	return removed;
+}
+
+/* Bytes a DUMP record of @entry takes: header, key, value, padding. */
+static u32 rcumap_dump_rec_size(const struct rcumap_entry *entry)
+{
+	return ALIGN(sizeof(struct rcumap_dump_rec) + entry->key_len +
+		     entry->value_len, 8);
+}
+
+/**
+ * rcumap_map_dump_bucket() - copy one bucket's entries as DUMP records
+ * @map: the map
+ * @index: the bucket, at most bucket_mask
+ * @buf: kernel buffer for the records
+ * @buf_len: size of @buf
+ * @used: out: bytes written, or on -ERANGE bytes needed
+ * @count: out: records written
+ *
+ * The whole bucket is read in one RCU read-side section, so an entry that
+ * stays in the map is copied exactly once, and a replaced one once, old or
+ * new. Padding is zeroed: @buf goes to userspace.
+ *
+ * Context: any context that may enter an RCU read-side section.
+ * Return: 0, or -ERANGE if the bucket's records do not fit in @buf_len;
+ * then @buf holds only some of them.
+ */
+int rcumap_map_dump_bucket(struct rcumap *map, u32 index, void *buf,
+			   u32 buf_len, u32 *used, u32 *count)
+{
+	struct rcumap_bucket *bucket = &map->buckets[index];
+	struct rcumap_entry *entry;
+	u64 need = 0;
+	u32 n = 0;
+
+	/* One pass: a second one could meet entries the first did not. */
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(entry, &bucket->head, node) {
+		struct rcumap_dump_rec *rec = buf + need;
+		u32 size = rcumap_dump_rec_size(entry);
+		u32 data_len = entry->key_len + entry->value_len;
+
+		if (need + size <= buf_len) {
+			rec->key_len = entry->key_len;
+			rec->value_len = entry->value_len;
+			memcpy(rec + 1, entry->data, data_len);
+			memset((void *)(rec + 1) + data_len, 0,
+			       size - sizeof(*rec) - data_len);
+			n++;
+		}
+		need += size;
+	}
+	rcu_read_unlock();
+	*used = min_t(u64, need, U32_MAX);
+	*count = n;
+	return need > buf_len ? -ERANGE : 0;
 }

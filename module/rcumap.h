@@ -93,16 +93,51 @@ int rcumap_map_init(struct rcumap *map);
 void rcumap_map_destroy(struct rcumap *map);
 struct rcumap_entry *rcumap_entry_alloc(u32 key_len, u32 value_len);
 void rcumap_entry_free(struct rcumap_entry *entry);
-int rcumap_map_put(struct rcumap *map, struct rcumap_entry *entry, u32 flags);
+typedef int (*rcumap_prepare_fn)(struct rcumap_entry *entry,
+				 const struct rcumap_entry *old, void *arg);
+int rcumap_map_update(struct rcumap *map, struct rcumap_entry *entry,
+		      u32 flags, rcumap_prepare_fn prepare, void *arg);
 int rcumap_map_get(struct rcumap *map, const void *key, u32 key_len,
 		   void *buf, u32 buf_len, u32 *value_len);
 int rcumap_map_del(struct rcumap *map, const void *key, u32 key_len);
 u64 rcumap_map_clear(struct rcumap *map);
+int rcumap_map_dump_bucket(struct rcumap *map, u32 index, void *buf,
+			   u32 buf_len, u32 *used, u32 *count);
 
 static inline u32 rcumap_map_entries(struct rcumap *map)
 {
 	return atomic_read(&map->nr_entries);
 }
+
+/**
+ * struct rcumap_req - one GET, PUT, DEL or ADD, from its own ioctl or BATCH
+ * @flags: the operation's flags
+ * @key_len: length of the key
+ * @value_len: PUT: length of the value; GET: in, size of the buffer at
+ *             @value, out, length of the value; DEL, ADD: 0
+ * @key: the key
+ * @value: PUT: the value; GET: the buffer; DEL, ADD: NULL
+ * @delta: ADD: in, the amount to add, out, the new value; else 0
+ */
+struct rcumap_req {
+	u32 flags;
+	u32 key_len;
+	u32 value_len;
+	const void __user *key;
+	void __user *value;
+	u64 delta;
+};
+
+/* ops.c */
+int rcumap_op_get(struct rcumap *map, struct rcumap_req *req);
+int rcumap_op_put(struct rcumap *map, struct rcumap_req *req);
+int rcumap_op_del(struct rcumap *map, struct rcumap_req *req);
+int rcumap_op_add(struct rcumap *map, struct rcumap_req *req);
+int rcumap_op_cmpxchg(struct rcumap *map, struct rcumap_cmpxchg *cmd);
+int rcumap_op_dump(struct rcumap *map, struct rcumap_dump *cmd);
+
+/* batch.c */
+int rcumap_op_batch(struct rcumap *map, struct rcumap_batch *cmd);
 
 /* stats.c */
 int rcumap_stats_init(struct rcumap *map);

@@ -927,7 +927,7 @@ TEST_F(map, stats_count_malformed_calls_as_failures)
 	valid_arg(&commands[0], &arg);
 	ASSERT_EQ(-ENOTTY, rcumap_ioctl(self->fd,
 					_IOWR(RCUMAP_IOC_MAGIC,
-					      RCUMAP_CMD_STATS + 1,
+					      RCUMAP_CMD_BATCH + 1,
 					      struct rcumap_info), &arg));
 
 	take_stats(_metadata, self->fd, &s1);
@@ -1093,7 +1093,7 @@ TEST_F(map, every_command_with_zero_tail_succeeds)
 TEST_F(map, unknown_command_number_fails_enotty)
 {
 	static const unsigned int nrs[] = {
-		0, RCUMAP_CMD_STATS + 1, RCUMAP_STATS_SLOTS, 0xff,
+		0, RCUMAP_CMD_BATCH + 1, RCUMAP_STATS_SLOTS, 0xff,
 	};
 	union any_arg arg;
 	unsigned int i;

@@ -100,3 +100,115 @@ int rcumap_stats(int fd, struct rcumap_stats *stats)
 	stats->size = sizeof(*stats);
 	return rcumap_ioctl(fd, RCUMAP_IOC_STATS, stats);
 }
+
+int rcumap_add(int fd, const void *key, size_t key_len, int64_t delta,
+	       unsigned int flags, uint64_t *value)
+{
+	struct rcumap_add add = {
+		.size = sizeof(add),
+		.flags = flags,
+		.key_len = key_len,
+		.key = (uintptr_t)key,
+		.delta = (uint64_t)delta,
+	};
+	int ret;
+
+	if (key_len > UINT32_MAX)
+		return -E2BIG;
+	ret = rcumap_ioctl(fd, RCUMAP_IOC_ADD, &add);
+	if (!ret && value)
+		*value = add.value;
+	return ret;
+}
+
+int rcumap_cmpxchg(int fd, const void *key, size_t key_len,
+		   const void *expected, size_t expected_len,
+		   const void *value, size_t value_len,
+		   void *found, size_t *found_len)
+{
+	struct rcumap_cmpxchg cx = {
+		.size = sizeof(cx),
+		.key_len = key_len,
+		.expected_len = expected_len,
+		.value_len = value_len,
+		.found_len = *found_len > UINT32_MAX ? UINT32_MAX : *found_len,
+		.key = (uintptr_t)key,
+		.expected = (uintptr_t)expected,
+		.value = (uintptr_t)value,
+		.found = (uintptr_t)found,
+	};
+	int ret;
+
+	if (key_len > UINT32_MAX || expected_len > UINT32_MAX ||
+	    value_len > UINT32_MAX)
+		return -E2BIG;
+	ret = rcumap_ioctl(fd, RCUMAP_IOC_CMPXCHG, &cx);
+	if (ret == -ECANCELED || ret == -ERANGE)
+		*found_len = cx.found_len;
+	return ret;
+}
+
+int rcumap_dump(int fd, uint64_t *cursor, void *buf, size_t *buf_len,
+		unsigned int *count)
+{
+	struct rcumap_dump dump = {
+		.size = sizeof(dump),
+		.cursor = *cursor,
+		.buf = (uintptr_t)buf,
+		.buf_len = *buf_len > UINT32_MAX ? UINT32_MAX : *buf_len,
+	};
+	int ret = rcumap_ioctl(fd, RCUMAP_IOC_DUMP, &dump);
+
+	if (!ret || ret == -ERANGE)
+		*buf_len = dump.buf_len;
+	if (!ret) {
+		*cursor = dump.cursor;
+		if (count)
+			*count = dump.count;
+	}
+	return ret;
+}
+
+int rcumap_dump_next(const void *buf, size_t len, size_t *offset,
+		     const void **key, size_t *key_len,
+		     const void **value, size_t *value_len)
+{
+	const unsigned char *p = (const unsigned char *)buf + *offset;
+	struct rcumap_dump_rec rec;
+	size_t size;
+
+	if (*offset >= len)
+		return 0;
+	if (len - *offset < sizeof(rec))
+		return -EINVAL;
+	memcpy(&rec, p, sizeof(rec));
+	size = sizeof(rec) + (size_t)rec.key_len + rec.value_len;
+	if (size > len - *offset)
+		return -EINVAL;
+	*key = p + sizeof(rec);
+	*key_len = rec.key_len;
+	*value = p + sizeof(rec) + rec.key_len;
+	*value_len = rec.value_len;
+	/* Records are padded to 8 bytes; the last one may end the buffer. */
+	size = (size + 7) & ~(size_t)7;
+	*offset = size < len - *offset ? *offset + size : len;
+	return 1;
+}
+
+int rcumap_batch(int fd, struct rcumap_batch_op *ops, unsigned int count,
+		 unsigned int *done, unsigned int *failed)
+{
+	struct rcumap_batch batch = {
+		.size = sizeof(batch),
+		.count = count,
+		.op_size = sizeof(*ops),
+		.ops = (uintptr_t)ops,
+	};
+	int ret = rcumap_ioctl(fd, RCUMAP_IOC_BATCH, &batch);
+
+	if (done)
+		*done = batch.done;
+	if (failed)
+		*failed = batch.failed;
+	return ret;
+}

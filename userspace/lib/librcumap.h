@@ -10,6 +10,7 @@
 #define LIBRCUMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/rcumap.h>
 
 #define RCUMAP_DEV_PATH "/dev/rcumap"
@@ -31,6 +32,42 @@ int rcumap_del(int fd, const void *key, size_t key_len);
 /* @removed may be NULL. */
 int rcumap_clear(int fd, __u64 *removed);
 int rcumap_stats(int fd, struct rcumap_stats *stats);
+
+/* @value: out, the counter's new value; may be NULL. */
+int rcumap_add(int fd, const void *key, size_t key_len, int64_t delta,
+	       unsigned int flags, uint64_t *value);
+/*
+ * Replace the value of @key with @value if it is @expected. On -ECANCELED
+ * (it is not) the value found is copied to @found and *@found_len set to
+ * its length; on -ERANGE only *@found_len is. *@found_len is the size of
+ * @found on entry.
+ */
+int rcumap_cmpxchg(int fd, const void *key, size_t key_len,
+		   const void *expected, size_t expected_len,
+		   const void *value, size_t value_len,
+		   void *found, size_t *found_len);
+/*
+ * Copy whole buckets of records into @buf, starting at *@cursor (0 at
+ * first); *@cursor becomes RCUMAP_DUMP_END when the dump is complete.
+ * *@buf_len: in, the size of @buf; out, the bytes written, or on -ERANGE
+ * the size needed. @count may be NULL.
+ */
+int rcumap_dump(int fd, uint64_t *cursor, void *buf, size_t *buf_len,
+		unsigned int *count);
+/*
+ * Walk the records of a DUMP buffer: *@offset starts at 0. Returns 1 and
+ * fills the outputs while records remain, 0 at the end, -EINVAL if the
+ * buffer is malformed.
+ */
+int rcumap_dump_next(const void *buf, size_t len, size_t *offset,
+		     const void **key, size_t *key_len,
+		     const void **value, size_t *value_len);
+/*
+ * Run @count operations; each gets its own error. @done and @failed may be
+ * NULL. Fails only for the batch as a whole (see <linux/rcumap.h>).
+ */
+int rcumap_batch(int fd, struct rcumap_batch_op *ops, unsigned int count,
+		 unsigned int *done, unsigned int *failed);
 
 /*
  * The raw ioctl, for callers that must build the argument themselves

@@ -65,14 +65,16 @@ struct lin_result {
 	uint32_t bad_key;	/* with LIN_VIOLATION: the lowest key whose history fails */
 	size_t keys, ops;	/* keys and ops whose check completed */
 	double seconds;		/* time spent */
-	char why[256];		/* human-readable: what failed, or why unknown */
+	char why[256];		/* human-readable: what failed, why unknown, what was rejected */
 };
 
 /*
  * Check @n ops, given in any order; @ops is not modified. Keys are checked
  * one at a time in ascending order, stopping at the first violation.
- * @time_limit_s > 0 bounds the whole check: past it the verdict is
- * LIN_UNKNOWN, never LIN_OK; <= 0 means no limit.
+ * @time_limit_s > 0 bounds the whole check: a search still running past it
+ * stops with LIN_UNKNOWN, never LIN_OK; <= 0 means no limit. The clock is
+ * read every 1024 search steps, so a check that completes slightly past
+ * the limit keeps its real verdict.
  *
  * Return: 0 with @res filled in; -EINVAL for a malformed op (ret < call,
  * unknown kind, bad flags, an errno the op cannot return; res->why names

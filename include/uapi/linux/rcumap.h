@@ -28,6 +28,11 @@
  *           is set to the length needed, as getxattr(2) does
  *   ENOMEM  the kernel could not allocate memory
  *   ENOTTY  unknown ioctl command
+ *   EMSGSIZE RCUMAP_IOC_ADD on a key whose value is not 8 bytes
+ *   ECANCELED RCUMAP_IOC_CMPXCHG found a value other than the expected
+ *           one; the current value is returned as by RCUMAP_IOC_GET
+ *   ERANGE  also RCUMAP_IOC_DUMP with a buffer too small for the next
+ *           bucket's records; buf_len is set to the size needed
  *
  * The magic number 0xBC is unused in
  * Documentation/userspace-api/ioctl/ioctl-number.rst (Linux 6.12).
@@ -56,6 +61,10 @@ enum rcumap_cmd {
 	RCUMAP_CMD_DEL,
 	RCUMAP_CMD_CLEAR,
 	RCUMAP_CMD_STATS,
+	RCUMAP_CMD_ADD,
+	RCUMAP_CMD_CMPXCHG,
+	RCUMAP_CMD_DUMP,
+	RCUMAP_CMD_BATCH,
 };
 
 /* RCUMAP_IOC_PUT flags: the same values and meaning as BPF_ANY & co. */
@@ -143,11 +152,164 @@ struct rcumap_stats {
 	__u64 bytes;
 };
 
+/**
+ * struct rcumap_add - RCUMAP_IOC_ADD: atomically add to an 8-byte counter
+ * @size: sizeof(struct rcumap_add)
+ * @flags: RCUMAP_ANY, RCUMAP_NOEXIST or RCUMAP_EXIST, as for PUT
+ * @key_len: length of the key
+ * @reserved: must be 0
+ * @key: user pointer to the key
+ * @delta: the signed (two's complement) 64-bit amount to add; an absent
+ *         key is created with this value
+ * @value: out: the counter's new value
+ *
+ * The counter is a native-endian __u64 value of exactly 8 bytes; any other
+ * length fails with -EMSGSIZE. Sums wrap around.
+ */
+struct rcumap_add {
+	__u32 size;
+	__u32 flags;
+	__u32 key_len;
+	__u32 reserved;
+	__u64 key;
+	__u64 delta;
+	__u64 value;
+};
+
+/**
+ * struct rcumap_cmpxchg - RCUMAP_IOC_CMPXCHG: replace a value if it is as
+ * expected
+ * @size: sizeof(struct rcumap_cmpxchg)
+ * @flags: must be 0
+ * @key_len: length of the key
+ * @expected_len: length of the expected value
+ * @value_len: length of the new value
+ * @found_len: in: size of the buffer at @found; out, on -ECANCELED or
+ *             -ERANGE: length of the value found
+ * @key: user pointer to the key
+ * @expected: user pointer to the value the key must hold
+ * @value: user pointer to the new value
+ * @found: user pointer to a buffer for the value found on mismatch
+ *
+ * -ENOENT if the key is missing; -ECANCELED if its value differs from the
+ * expected one, with that value copied to @found; -ERANGE instead if it
+ * does not fit there.
+ */
+struct rcumap_cmpxchg {
+	__u32 size;
+	__u32 flags;
+	__u32 key_len;
+	__u32 expected_len;
+	__u32 value_len;
+	__u32 found_len;
+	__u64 key;
+	__u64 expected;
+	__u64 value;
+	__u64 found;
+};
+
+/**
+ * struct rcumap_dump_rec - one entry in the RCUMAP_IOC_DUMP buffer
+ * @key_len: bytes of key following this header
+ * @value_len: bytes of value following the key
+ *
+ * The next record starts at the next multiple of 8 bytes.
+ */
+struct rcumap_dump_rec {
+	__u32 key_len;
+	__u32 value_len;
+};
+
+#define RCUMAP_DUMP_END		(~0ULL)
+
+/**
+ * struct rcumap_dump - RCUMAP_IOC_DUMP: copy out entries, a bucket at a time
+ * @size: sizeof(struct rcumap_dump)
+ * @flags: must be 0
+ * @cursor: in: 0 to start, else the cursor a previous call returned;
+ *          out: where to go on, or RCUMAP_DUMP_END when done
+ * @buf: user pointer to the buffer for records
+ * @buf_len: in: size of @buf; out: bytes of records written, or on
+ *           -ERANGE the size needed for the next bucket's records
+ * @count: out: records written
+ *
+ * The cursor is a bucket index, so concurrent writers cannot invalidate it.
+ * Each call copies whole buckets, each read in one RCU read-side section:
+ * an entry present for the whole dump appears exactly once; an entry added
+ * or deleted meanwhile may or may not appear; a value replaced meanwhile
+ * appears once, old or new.
+ */
+struct rcumap_dump {
+	__u32 size;
+	__u32 flags;
+	__u64 cursor;
+	__u64 buf;
+	__u32 buf_len;
+	__u32 count;
+};
+
+/**
+ * struct rcumap_batch_op - one operation of RCUMAP_IOC_BATCH
+ * @cmd: RCUMAP_CMD_GET, RCUMAP_CMD_PUT, RCUMAP_CMD_DEL or RCUMAP_CMD_ADD
+ * @flags: as for that command
+ * @key_len: length of the key
+ * @value_len: as in struct rcumap_elem; 0 for DEL and ADD
+ * @key: user pointer to the key
+ * @value: as in struct rcumap_elem; 0 for DEL and ADD
+ * @delta: ADD: in, the amount; out, the new value; else 0
+ * @error: out: 0, or the positive errno this operation failed with
+ * @reserved: must be 0
+ */
+struct rcumap_batch_op {
+	__u32 cmd;
+	__u32 flags;
+	__u32 key_len;
+	__u32 value_len;
+	__u64 key;
+	__u64 value;
+	__u64 delta;
+	__u32 error;
+	__u32 reserved;
+};
+
+#define RCUMAP_BATCH_MAX	4096
+
+/**
+ * struct rcumap_batch - RCUMAP_IOC_BATCH: many operations in one call
+ * @size: sizeof(struct rcumap_batch)
+ * @flags: must be 0
+ * @count: number of operations, at most RCUMAP_BATCH_MAX
+ * @op_size: sizeof(struct rcumap_batch_op)
+ * @ops: user pointer to the array of operations
+ * @done: out: operations carried out
+ * @failed: out: operations whose @error is not 0
+ *
+ * The operations run in order, each atomic on its own; the batch as a whole
+ * is not: other callers may see or change the map between two of them, and
+ * an operation that fails neither stops the batch nor undoes the ones
+ * before it. The ioctl itself fails only when the batch cannot be read or
+ * written back (-EFAULT; @done says how far it got) or is malformed
+ * (-EINVAL, -E2BIG: nothing ran).
+ */
+struct rcumap_batch {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 op_size;
+	__u64 ops;
+	__u32 done;
+	__u32 failed;
+};
+
 #define RCUMAP_IOC_INFO	 _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_INFO, struct rcumap_info)
 #define RCUMAP_IOC_PUT	 _IOW(RCUMAP_IOC_MAGIC, RCUMAP_CMD_PUT, struct rcumap_elem)
 #define RCUMAP_IOC_GET	 _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_GET, struct rcumap_elem)
 #define RCUMAP_IOC_DEL	 _IOW(RCUMAP_IOC_MAGIC, RCUMAP_CMD_DEL, struct rcumap_elem)
 #define RCUMAP_IOC_CLEAR _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_CLEAR, struct rcumap_clear)
 #define RCUMAP_IOC_STATS _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_STATS, struct rcumap_stats)
+#define RCUMAP_IOC_ADD	 _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_ADD, struct rcumap_add)
+#define RCUMAP_IOC_CMPXCHG _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_CMPXCHG, struct rcumap_cmpxchg)
+#define RCUMAP_IOC_DUMP	 _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_DUMP, struct rcumap_dump)
+#define RCUMAP_IOC_BATCH _IOWR(RCUMAP_IOC_MAGIC, RCUMAP_CMD_BATCH, struct rcumap_batch)
 
 #endif /* _UAPI_LINUX_RCUMAP_H */

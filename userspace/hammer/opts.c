@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Command-line options: parsing, the defaults that depend on the mode, and
+ * the combinations that make no sense, refused before anything runs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hammer.h"
+
+static const struct mode *const modes[] = {
+	&mode_mixed, &mode_counters, &mode_lost_update, &mode_owner, &mode_lin,
+};
+
+enum {
+	OPT_THREADS = 256, OPT_DURATION, OPT_OPS, OPT_KEYS, OPT_KEY_SIZE,
+	OPT_VALUE_SIZE, OPT_DIST, OPT_THETA, OPT_MIX, OPT_BATCH, OPT_PIN,
+	OPT_SEED, OPT_DEV, OPT_JSON, OPT_MODE, OPT_NO_CLEAR, OPT_SHARED_FD,
+	OPT_CHECK_TIMEOUT, OPT_MAX_HISTORY, OPT_END,
+};
+
+static const struct option long_options[] = {
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "ops", required_argument, NULL, OPT_OPS },
+	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "key-size", required_argument, NULL, OPT_KEY_SIZE },
+	{ "value-size", required_argument, NULL, OPT_VALUE_SIZE },
+	{ "dist", required_argument, NULL, OPT_DIST },
+	{ "zipf-theta", required_argument, NULL, OPT_THETA },
+	{ "mix", required_argument, NULL, OPT_MIX },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "pin", no_argument, NULL, OPT_PIN },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "no-clear", no_argument, NULL, OPT_NO_CLEAR },
+	{ "shared-fd", no_argument, NULL, OPT_SHARED_FD },
+	{ "check-timeout", required_argument, NULL, OPT_CHECK_TIMEOUT },
+	{ "max-history", required_argument, NULL, OPT_MAX_HISTORY },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(void)
+{
+	printf("Usage: rcumap-hammer [OPTIONS]\n"
+"\n"
+"Hammer " RCUMAP_DEV_PATH " from many threads; report throughput, latency\n"
+"and errors by op; in the verification modes, check the map's answers.\n"
+"\n"
+"Modes (--mode):\n"
+"  mixed             run the --mix and report (the default)\n"
+"  counters          ADD random deltas to shared counters: the final values\n"
+"                    must equal the sums of what the threads added\n"
+"  lost-update       increment shared counters by GET, then PUT; count the\n"
+"                    updates lost between the two calls (a lesson: exit 0)\n"
+"  owner             each thread writes keys of its own among everyone's and\n"
+"                    must always read back its own latest write\n"
+"  linearizable      record every op (8-byte values) and check the history\n"
+"                    with lincheck\n"
+"\n"
+"Workload:\n"
+"  --threads N       threads (default: the online CPUs, %ld here)\n"
+"  --duration SECS   run time (default 5, unless --ops is given)\n"
+"  --ops N           ops per thread; with --duration, whichever ends first\n"
+"  --keys N          key space (default 1024; counters and lost-update 16,\n"
+"                    linearizable 64)\n"
+"  --key-size B      key length in bytes (default 16)\n"
+"  --value-size B    value length (default 64; the counter modes and\n"
+"                    linearizable use 8-byte values)\n"
+"  --dist D          key popularity: uniform (default) or zipf\n"
+"  --zipf-theta T    zipf skew, 0 <= T < 1 (default 0.99)\n"
+"  --mix SPEC        percent per op; ops left out are 0, the sum must be\n"
+"                    100 (default get=70,put=20,del=5,add=5,cas=0; owner:\n"
+"                    get=50,put=30,del=10,add=5,cas=5; linearizable:\n"
+"                    get=40,put=25,del=10,add=10,cas=15)\n"
+"  --batch N         issue ops N at a time through RCUMAP_IOC_BATCH\n"
+"                    (default 1: one ioctl each); cas cannot be batched,\n"
+"                    so a default mix gives its cas share to get\n"
+"  --seed S          seed of the choices of ops, keys and values (default:\n"
+"                    from the clock; always printed)\n"
+"\n"
+"Setup and output:\n"
+"  --dev PATH        the device (default " RCUMAP_DEV_PATH ")\n"
+"  --shared-fd       one fd for all threads (default: one per thread)\n"
+"  --pin             pin thread i to CPU i %% (CPUs allowed)\n"
+"  --no-clear        do not CLEAR the map first (it does by default)\n"
+"  --check-timeout S linearizable: time limit of the check (default 30)\n"
+"  --max-history N   linearizable: ops recorded at most (default 2000000);\n"
+"                    the run stops early when the history is full\n"
+"  --json            print the report as one JSON object\n"
+"  -h, --help        show this help\n"
+"\n"
+"Keys are a letter and the key index in decimal, zero-padded to --key-size:\n"
+"add uses counter keys \"c...\", the other ops \"k...\", so that add never\n"
+"meets a --value-size value. PUT and ADD flags are random (half ANY, a\n"
+"quarter each NOEXIST and EXIST), so some ops fail by design: ENOENT,\n"
+"EEXIST, ECANCELED, ENOSPC, EMSGSIZE and ERANGE are expected outcomes, any\n"
+"other errno fails the run. With --batch, latency is per batch.\n"
+"\n"
+"Exit status: 0 ok; 1 verification failed or unexpected errors; 2 the\n"
+"linearizability check could not decide (unknown is never pass); 3 setup\n"
+"error (cannot open the device...); 64 usage error.\n",
+	       sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rcumap-hammer: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'rcumap-hammer --help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static const char *opt_name(int opt)
+{
+	const struct option *o;
+
+	for (o = long_options; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+static uint64_t parse_uint(int opt, const char *arg, uint64_t min,
+			   uint64_t max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+		usage_error("--%s: '%s' is not a whole number from %llu to %llu",
+			    opt_name(opt), arg, (unsigned long long)min,
+			    (unsigned long long)max);
+	return v;
+}
+
+static double parse_real(int opt, const char *arg, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= min && v < max))
+		usage_error("--%s: '%s' is not a number from %g up to %g",
+			    opt_name(opt), arg, min, max);
+	return v;
+}
+
+static const struct mode *parse_mode(const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++)
+		if (!strcmp(arg, modes[i]->name))
+			return modes[i];
+	usage_error("--mode: unknown mode '%s'", arg);
+}
+
+static void parse_mix(const char *spec, uint8_t *mix)
+{
+	char *copy = strdup(spec), *tok, *save, *eq;
+	unsigned int i, sum = 0;
+
+	if (!copy)
+		usage_error("out of memory");
+	memset(mix, 0, NR_KINDS);
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		eq = strchr(tok, '=');
+		if (eq)
+			*eq = '\0';
+		for (i = 0; i < NR_KINDS && strcmp(tok, op_names[i]); i++)
+			;
+		if (!eq || i == NR_KINDS)
+			usage_error("--mix: '%s' is not OP=PERCENT with OP one of get, put, del, add, cas",
+				    tok);
+		mix[i] = parse_uint(OPT_MIX, eq + 1, 0, 100);
+	}
+	free(copy);
+	for (i = 0; i < NR_KINDS; i++)
+		sum += mix[i];
+	if (sum != 100)
+		usage_error("--mix: the percentages add up to %u, not 100", sum);
+}
+
+/* Apply the mode's defaults, then refuse what cannot work together. */
+static void finish_config(struct config *c, const bool *given)
+{
+	const struct mode *m = c->mode;
+
+	if (!given[OPT_DURATION] && !given[OPT_OPS])
+		c->duration = 5;
+	if (!given[OPT_KEYS])
+		c->keys = m->default_keys;
+	if (m->value8 && given[OPT_VALUE_SIZE])
+		usage_error("--value-size: --mode %s uses 8-byte values", m->name);
+	if (m->value8)
+		c->value_size = 8;
+	if (!m->default_mix && given[OPT_MIX])
+		usage_error("--mix: --mode %s makes its own ops", m->name);
+	if (m->default_mix && !given[OPT_MIX]) {
+		memcpy(c->mix, m->default_mix, NR_KINDS);
+		/* A default mix must not trip the rule below: cas turns get. */
+		if (c->batch > 1) {
+			c->mix[OP_GET] += c->mix[OP_CAS];
+			c->mix[OP_CAS] = 0;
+		}
+	}
+	if (c->batch > 1 && !m->batchable)
+		usage_error("--batch: --mode %s needs each result before its next op",
+			    m->name);
+	if (c->batch > 1 && c->mix[OP_CAS])
+		usage_error("--batch: cas cannot be batched (RCUMAP_IOC_BATCH has no CMPXCHG); give a --mix with cas=0");
+	if (given[OPT_THETA] && c->dist != DIST_ZIPF)
+		usage_error("--zipf-theta: only with --dist zipf");
+	if (m != &mode_lin && (given[OPT_CHECK_TIMEOUT] || given[OPT_MAX_HISTORY]))
+		usage_error("--check-timeout and --max-history: only with --mode linearizable");
+	if (c->key_size < 1 + key_digits(c->keys))
+		usage_error("--key-size: %u keys need keys of at least %u bytes",
+			    c->keys, 1 + key_digits(c->keys));
+	if (m == &mode_owner && c->keys < c->threads + 1)
+		usage_error("--keys: --mode owner needs a key per thread and a shared one, at least %u",
+			    c->threads + 1);
+}
+
+static uint64_t clock_seed(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* The options without an argument just set a bool. */
+static void parse_flag(struct config *c, int opt)
+{
+	if (opt == OPT_PIN)
+		c->pin = true;
+	else if (opt == OPT_JSON)
+		c->json = true;
+	else if (opt == OPT_NO_CLEAR)
+		c->no_clear = true;
+	else if (opt == OPT_SHARED_FD)
+		c->shared_fd = true;
+}
+
+static void parse_dist(struct config *c, const char *arg)
+{
+	if (!strcmp(arg, "zipf"))
+		c->dist = DIST_ZIPF;
+	else if (strcmp(arg, "uniform"))
+		usage_error("--dist: '%s' is neither uniform nor zipf", arg);
+}
+
+static void parse_one(struct config *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_THREADS:
+		c->threads = parse_uint(opt, arg, 1, 1024);
+		break;
+	case OPT_DURATION:
+		c->duration = parse_real(opt, arg, 0.001, 1e7);
+		break;
+	case OPT_OPS:
+		c->ops = parse_uint(opt, arg, 1, UINT64_MAX);
+		break;
+	case OPT_KEYS:
+		c->keys = parse_uint(opt, arg, 1, 1U << 24);
+		break;
+	case OPT_KEY_SIZE:
+		c->key_size = parse_uint(opt, arg, 1, RCUMAP_KEY_LEN_LIMIT);
+		break;
+	case OPT_VALUE_SIZE:
+		c->value_size = parse_uint(opt, arg, 0, RCUMAP_VALUE_LEN_LIMIT);
+		break;
+	case OPT_DIST:
+		parse_dist(c, arg);
+		break;
+	case OPT_THETA:
+		c->theta = parse_real(opt, arg, 0, 1);
+		break;
+	case OPT_MIX:
+		parse_mix(arg, c->mix);
+		break;
+	case OPT_BATCH:
+		c->batch = parse_uint(opt, arg, 1, RCUMAP_BATCH_MAX);
+		break;
+	case OPT_SEED:
+		c->seed = parse_uint(opt, arg, 0, UINT64_MAX);
+		break;
+	case OPT_DEV:
+		c->dev = arg;
+		break;
+	case OPT_MODE:
+		c->mode = parse_mode(arg);
+		break;
+	case OPT_CHECK_TIMEOUT:
+		c->check_timeout = parse_real(opt, arg, 0.001, 1e7);
+		break;
+	case OPT_MAX_HISTORY:
+		c->max_history = parse_uint(opt, arg, 1, INT32_MAX / 2);
+		break;
+	default:
+		parse_flag(c, opt);
+		break;
+	}
+}
+
+void parse_options(int argc, char **argv, struct config *c)
+{
+	bool given[OPT_END] = { false };
+	int opt;
+
+	*c = (struct config){
+		.dev = RCUMAP_DEV_PATH,
+		.mode = &mode_mixed,
+		.threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+			   sysconf(_SC_NPROCESSORS_ONLN) : 1,
+		.key_size = 16,
+		.value_size = 64,
+		.theta = 0.99,
+		.batch = 1,
+		.seed = clock_seed(),
+		.check_timeout = 30,
+		.max_history = 2000000,
+	};
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		if (opt == 'h') {
+			usage();
+			exit(EXIT_OK);
+		}
+		if (opt == '?')
+			usage_error("unknown option or missing argument: '%s'",
+				    argv[optind - 1]);
+		given[opt] = true;
+		parse_one(c, opt, optarg);
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	finish_config(c, given);
+}
