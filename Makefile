@@ -10,8 +10,6 @@ USER_CFLAGS := -O2 -g -Wall -Wextra $(EXTRA_USER_CFLAGS) \
 	       -Iinclude/uapi -Iuserspace/lib
 LIB_SRCS := userspace/lib/librcumap.c userspace/lib/lincheck.c
 USER_HDRS := include/uapi/linux/rcumap.h $(wildcard userspace/lib/*.h)
-HAMMER_SRCS := $(wildcard userspace/hammer/*.c)
-HAMMER_HDRS := $(wildcard userspace/hammer/*.h)
 TOOLS := rcumapctl rcumap-hammer
 SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_module_test \
 	     rcumap_concurrency_test rcumap_lincheck_test
@@ -37,22 +35,20 @@ module:
 ## make tools      build rcumapctl and rcumap-hammer into build/bin
 tools: $(addprefix $(BUILD)/bin/,$(TOOLS))
 
-$(BUILD)/bin/%: userspace/%.c $(LIB_SRCS) $(USER_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lpthread
+# $(call tool,NAME,DIR,LIBS): NAME is built from userspace/DIR/*.c and
+# librcumap, into build/bin, and statically into build/static for the guest,
+# which has no C library.
+define tool
+$(BUILD)/bin/$(1) $(BUILD)/static/$(1): $(wildcard userspace/$(2)/*.[ch]) \
+		$$(LIB_SRCS) $$(USER_HDRS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(STATIC) $$(USER_CFLAGS) -o $$@ \
+		$(wildcard userspace/$(2)/*.c) $$(LIB_SRCS) $(3)
+endef
 
-$(BUILD)/bin/rcumap-hammer: $(HAMMER_SRCS) $(HAMMER_HDRS) $(LIB_SRCS) $(USER_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $(HAMMER_SRCS) $(LIB_SRCS) -lpthread -lm
-
-# Static builds for the guest, which has no C library.
-$(BUILD)/static/rcumap-hammer: $(HAMMER_SRCS) $(HAMMER_HDRS) $(LIB_SRCS) $(USER_HDRS)
-	@mkdir -p $(@D)
-	$(CC) -static $(USER_CFLAGS) -o $@ $(HAMMER_SRCS) $(LIB_SRCS) -lpthread -lm
-
-$(BUILD)/static/%: userspace/%.c $(LIB_SRCS) $(USER_HDRS)
-	@mkdir -p $(@D)
-	$(CC) -static $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lpthread
+$(BUILD)/static/%: STATIC := -static
+$(eval $(call tool,rcumapctl,rcumapctl,-lpthread))
+$(eval $(call tool,rcumap-hammer,hammer,-lpthread -lm))
 
 $(BUILD)/static/%: selftests/%.c $(LIB_SRCS) $(USER_HDRS) $(SELFTEST_HDRS)
 	@mkdir -p $(@D)

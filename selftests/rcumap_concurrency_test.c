@@ -139,16 +139,14 @@ static int shown(size_t len)
 	return len < 40 ? len : 40;
 }
 
-static void fail(struct worker *w, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+fail(struct worker *w, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (w->error[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(w->error, sizeof(w->error), fmt, ap);
+	rcumap_thread_vfail(w->error, sizeof(w->error), &stop, fmt, ap);
 	va_end(ap);
-	atomic_store(&stop, true);
 }
 
 static const char *flag_name(unsigned int flags)

@@ -37,9 +37,6 @@
 /* The tests below check the version they were written against. */
 static_assert(RCUMAP_ABI_VERSION == 1, "rcumap ABI changed");
 
-/* An address below mmap_min_addr: never mapped in any process. */
-#define BAD_PTR			((void *)1)
-
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
@@ -58,12 +55,6 @@ static struct rcumap_elem make_elem(const void *key, size_t key_len,
 	};
 
 	return elem;
-}
-
-static int put_str(int fd, const char *key, const char *value,
-		   unsigned int flags)
-{
-	return rcumap_put(fd, key, strlen(key), value, strlen(value), flags);
 }
 
 /*
@@ -106,14 +97,6 @@ static void assert_missing(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(-ENOENT, rcumap_get(fd, key, key_len, buf, &len));
 }
 
-static __u64 info_entries(struct __test_metadata *_metadata, int fd)
-{
-	struct rcumap_info info;
-
-	ASSERT_EQ(0, rcumap_info(fd, &info));
-	return info.entries;
-}
-
 static void seed_map(struct __test_metadata *_metadata, int fd)
 {
 	ASSERT_EQ(0, put_str(fd, "alpha", "one", RCUMAP_ANY));
@@ -126,28 +109,6 @@ static void assert_seed_intact(struct __test_metadata *_metadata, int fd)
 	EXPECT_EQ(2U, info_entries(_metadata, fd));
 	assert_str(_metadata, fd, "alpha", "one");
 	assert_str(_metadata, fd, "beta", "two");
-}
-
-static void take_stats(struct __test_metadata *_metadata, int fd,
-		       struct rcumap_stats *stats)
-{
-	int ret = rcumap_stats(fd, stats);
-
-	ASSERT_EQ(0, ret) TH_LOG("STATS: %s", strerror(-ret));
-}
-
-/*
- * A page mapped PROT_NONE: an address that faults like an unmapped one
- * but, unlike a munmap()ed page, cannot be reused by a later allocation
- * while the test still relies on it faulting.
- */
-static void *inaccessible_page(struct __test_metadata *_metadata)
-{
-	void *page = mmap(NULL, getpagesize(), PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ASSERT_NE(MAP_FAILED, page);
-	return page;
 }
 
 /* The commands, for tests that treat all of them alike. */
@@ -825,26 +786,6 @@ TEST_F(map, stats_start_at_zero_after_load)
 	EXPECT_EQ(0U, s.bytes);
 }
 
-/*
- * Compare two snapshots slot by slot against what the test did between
- * them; @ops/@fails hold the expected deltas by command number and are
- * zero for slots no command uses.
- */
-static void assert_stats_deltas(struct __test_metadata *_metadata,
-				const struct rcumap_stats *before,
-				const struct rcumap_stats *after,
-				const __u64 *ops, const __u64 *fails)
-{
-	unsigned int i;
-
-	for (i = 0; i < RCUMAP_STATS_SLOTS; i++) {
-		EXPECT_EQ(ops[i], after->ops[i] - before->ops[i])
-			TH_LOG("ops[%u]", i);
-		EXPECT_EQ(fails[i], after->failures[i] - before->failures[i])
-			TH_LOG("failures[%u]", i);
-	}
-}
-
 TEST_F(map, stats_count_ops_and_failures_per_command)
 {
 	__u64 ops[RCUMAP_STATS_SLOTS] = {
@@ -1167,22 +1108,7 @@ TEST_F(map, two_fds_see_each_others_writes)
 /* tiny_map: max_entries=4                                               */
 /* ------------------------------------------------------------------ */
 
-FIXTURE(tiny_map) {
-	int fd;
-};
-
-FIXTURE_SETUP(tiny_map)
-{
-	char params[64];
-
-	snprintf(params, sizeof(params), "max_entries=%u", TINY_MAX_ENTRIES);
-	self->fd = rcumap_test_setup(_metadata, params);
-}
-
-FIXTURE_TEARDOWN(tiny_map)
-{
-	rcumap_test_teardown(_metadata, self->fd);
-}
+RCUMAP_MAP_FIXTURE(tiny_map, "max_entries=%u", TINY_MAX_ENTRIES)
 
 static void tiny_key(char *buf, size_t len, unsigned int i)
 {
@@ -1278,23 +1204,8 @@ TEST_F(tiny_map, clear_full_map_frees_every_slot)
 /* small_limits_map: max_key_len=8 max_value_len=16                      */
 /* ------------------------------------------------------------------ */
 
-FIXTURE(small_limits_map) {
-	int fd;
-};
-
-FIXTURE_SETUP(small_limits_map)
-{
-	char params[64];
-
-	snprintf(params, sizeof(params), "max_key_len=%u max_value_len=%u",
-		 SMALL_MAX_KEY_LEN, SMALL_MAX_VALUE_LEN);
-	self->fd = rcumap_test_setup(_metadata, params);
-}
-
-FIXTURE_TEARDOWN(small_limits_map)
-{
-	rcumap_test_teardown(_metadata, self->fd);
-}
+RCUMAP_MAP_FIXTURE(small_limits_map, "max_key_len=%u max_value_len=%u",
+		   SMALL_MAX_KEY_LEN, SMALL_MAX_VALUE_LEN)
 
 TEST_F(small_limits_map, info_reports_limit_params)
 {

@@ -43,9 +43,6 @@
 /* The tests below check the version they were written against. */
 static_assert(RCUMAP_ABI_VERSION == 1, "rcumap ABI changed");
 
-/* An address below mmap_min_addr: never mapped in any process. */
-#define BAD_PTR			((void *)1)
-
 /* The value seed_map() gives its counter. */
 #define SEED_COUNTER		42U
 
@@ -57,25 +54,6 @@ static_assert(RCUMAP_ABI_VERSION == 1, "rcumap ABI changed");
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
-
-/*
- * A page mapped PROT_NONE: faults like an unmapped address but cannot be
- * handed out again by a later allocation while a test relies on it.
- */
-static void *inaccessible_page(struct __test_metadata *_metadata)
-{
-	void *page = mmap(NULL, getpagesize(), PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ASSERT_NE(MAP_FAILED, page);
-	return page;
-}
-
-static int put_str(int fd, const char *key, const char *value,
-		   unsigned int flags)
-{
-	return rcumap_put(fd, key, strlen(key), value, strlen(value), flags);
-}
 
 /* Store @value as an 8-byte native-endian value, as ADD keeps counters. */
 static void put_u64(struct __test_metadata *_metadata, int fd,
@@ -129,14 +107,6 @@ static void assert_missing(struct __test_metadata *_metadata, int fd,
 		TH_LOG("GET %s", key);
 }
 
-static __u64 info_entries(struct __test_metadata *_metadata, int fd)
-{
-	struct rcumap_info info;
-
-	ASSERT_EQ(0, rcumap_info(fd, &info));
-	return info.entries;
-}
-
 /* A string value and a counter: what a failed call must leave alone. */
 static void seed_map(struct __test_metadata *_metadata, int fd)
 {
@@ -149,33 +119,6 @@ static void assert_seed_intact(struct __test_metadata *_metadata, int fd)
 	EXPECT_EQ(2U, info_entries(_metadata, fd));
 	assert_str(_metadata, fd, "alpha", "one");
 	assert_u64(_metadata, fd, "ctr", SEED_COUNTER);
-}
-
-static void take_stats(struct __test_metadata *_metadata, int fd,
-		       struct rcumap_stats *stats)
-{
-	int ret = rcumap_stats(fd, stats);
-
-	ASSERT_EQ(0, ret) TH_LOG("STATS: %s", strerror(-ret));
-}
-
-/*
- * Compare two snapshots slot by slot against what the test did between
- * them: @ops and @fails hold the expected deltas by command number.
- */
-static void assert_stats_deltas(struct __test_metadata *_metadata,
-				const struct rcumap_stats *before,
-				const struct rcumap_stats *after,
-				const __u64 *ops, const __u64 *fails)
-{
-	unsigned int i;
-
-	for (i = 0; i < RCUMAP_STATS_SLOTS; i++) {
-		EXPECT_EQ(ops[i], after->ops[i] - before->ops[i])
-			TH_LOG("ops[%u]", i);
-		EXPECT_EQ(fails[i], after->failures[i] - before->failures[i])
-			TH_LOG("failures[%u]", i);
-	}
 }
 
 /* CMPXCHG with C strings for key, expected and new value. */
@@ -419,19 +362,7 @@ static struct rcumap_batch_op op_add(const char *key, int64_t delta)
 /* map: the module's default parameters                                 */
 /* ------------------------------------------------------------------ */
 
-FIXTURE(map) {
-	int fd;
-};
-
-FIXTURE_SETUP(map)
-{
-	self->fd = rcumap_test_setup(_metadata, "");
-}
-
-FIXTURE_TEARDOWN(map)
-{
-	rcumap_test_teardown(_metadata, self->fd);
-}
+RCUMAP_MAP_FIXTURE(map, "")
 
 /* --- ADD --- */
 
@@ -1609,22 +1540,7 @@ TEST_F(map, stats_count_batch_and_each_op_under_its_command)
 /* tiny_map: max_entries=4, so also 4 buckets                            */
 /* ------------------------------------------------------------------ */
 
-FIXTURE(tiny_map) {
-	int fd;
-};
-
-FIXTURE_SETUP(tiny_map)
-{
-	char params[64];
-
-	snprintf(params, sizeof(params), "max_entries=%u", TINY_MAX_ENTRIES);
-	self->fd = rcumap_test_setup(_metadata, params);
-}
-
-FIXTURE_TEARDOWN(tiny_map)
-{
-	rcumap_test_teardown(_metadata, self->fd);
-}
+RCUMAP_MAP_FIXTURE(tiny_map, "max_entries=%u", TINY_MAX_ENTRIES)
 
 /* Fill the map with counters k0..k3 = 1. */
 static void fill_tiny_map(struct __test_metadata *_metadata, int fd)
@@ -1718,23 +1634,8 @@ TEST_F(tiny_map, dump_at_end_cursor_returns_no_records)
 /* small_limits_map: max_key_len=8 max_value_len=4                       */
 /* ------------------------------------------------------------------ */
 
-FIXTURE(small_limits_map) {
-	int fd;
-};
-
-FIXTURE_SETUP(small_limits_map)
-{
-	char params[64];
-
-	snprintf(params, sizeof(params), "max_key_len=%u max_value_len=%u",
-		 SMALL_MAX_KEY_LEN, SMALL_MAX_VALUE_LEN);
-	self->fd = rcumap_test_setup(_metadata, params);
-}
-
-FIXTURE_TEARDOWN(small_limits_map)
-{
-	rcumap_test_teardown(_metadata, self->fd);
-}
+RCUMAP_MAP_FIXTURE(small_limits_map, "max_key_len=%u max_value_len=%u",
+		   SMALL_MAX_KEY_LEN, SMALL_MAX_VALUE_LEN)
 
 /* A counter is a value of 8 bytes, which this map cannot hold. */
 TEST_F(small_limits_map, add_fails_e2big_when_counter_exceeds_value_limit)
@@ -1838,16 +1739,14 @@ static size_t churn_value(char *buf, const char *key, int writer,
 	return len + fill;
 }
 
-static void writer_fail(struct writer *w, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+writer_fail(struct writer *w, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (w->error[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(w->error, sizeof(w->error), fmt, ap);
+	rcumap_thread_vfail(w->error, sizeof(w->error), &churn_stop, fmt, ap);
 	va_end(ap);
-	atomic_store(&churn_stop, true);
 }
 
 /*

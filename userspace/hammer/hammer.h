@@ -44,13 +44,13 @@ extern const char *const op_names[NR_KINDS];
 /* Errnos by slot: the per-op error counters are indexed by these. */
 struct errno_info {
 	int err;		/* 0 for the last slot: any other errno */
-	const char *name;
 	bool expected;		/* an outcome of a random mix, not a failure */
 };
 
 #define NR_ERRS		13
 extern const struct errno_info errnos[NR_ERRS];
 unsigned int errno_slot(int err);
+const char *errno_slot_name(unsigned int slot);
 
 enum dist { DIST_UNIFORM, DIST_ZIPF };
 

@@ -167,7 +167,7 @@ static size_t lin_gather(struct hammer *h, struct verdict *v)
 	for (i = 0; i < NR_ERRS; i++) {
 		if (left[i] && len < sizeof(list))
 			len += snprintf(list + len, sizeof(list) - len, " %s %llu",
-					errnos[i].name, (unsigned long long)left[i]);
+					errno_slot_name(i), (unsigned long long)left[i]);
 		sum += left[i];
 	}
 	if (sum)

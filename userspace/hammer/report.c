@@ -26,12 +26,10 @@ static const char *const quantile_names[] = { "p50", "p99", "p999" };
 /* Static strings only: worker threads call this too. */
 const char *errno_name(int err)
 {
-	unsigned int slot = errno_slot(err);
-	const char *name;
+	const char *name = rcumap_errno_name(err);
 
-	if (errnos[slot].err)
-		return errnos[slot].name;
-	name = strerrorname_np(err);
+	if (!name)
+		name = strerrorname_np(err);
 	return name ? name : "an unknown errno";
 }
 
@@ -172,7 +170,7 @@ static void text_errors(const struct totals *t)
 				continue;
 			if (!*sep)
 				printf("  %-5s", op_names[k]);
-			printf("%s %s %" PRIu64 "%s", sep, errnos[e].name,
+			printf("%s %s %" PRIu64 "%s", sep, errno_slot_name(e),
 			       t->errs[k][e],
 			       errnos[e].expected ? "" : " (UNEXPECTED)");
 			sep = ",";
@@ -372,7 +370,7 @@ static void js_op(const char *name, uint64_t count, double secs,
 		js_open("errors", '{');
 		for (e = 0; e < NR_ERRS; e++)
 			if (errs[e])
-				js_u64(errnos[e].name, errs[e]);
+				js_u64(errno_slot_name(e), errs[e]);
 		js_close('}');
 	}
 	js_close('}');

@@ -28,13 +28,11 @@ const char *const op_names[NR_KINDS] = {
  * ours: in a mode of 8-byte counters, a value of another length.
  */
 const struct errno_info errnos[NR_ERRS] = {
-	{ ENOENT, "ENOENT", true },	{ EEXIST, "EEXIST", true },
-	{ ECANCELED, "ECANCELED", true }, { ENOSPC, "ENOSPC", true },
-	{ EMSGSIZE, "EMSGSIZE", true },	{ ERANGE, "ERANGE", true },
-	{ E2BIG, "E2BIG", false },	{ EINVAL, "EINVAL", false },
-	{ EFAULT, "EFAULT", false },	{ ENOMEM, "ENOMEM", false },
-	{ ENOTTY, "ENOTTY", false },	{ EBADMSG, "EBADMSG", false },
-	{ 0, "other", false },
+	{ ENOENT, true },	{ EEXIST, true },	{ ECANCELED, true },
+	{ ENOSPC, true },	{ EMSGSIZE, true },	{ ERANGE, true },
+	{ E2BIG, false },	{ EINVAL, false },	{ EFAULT, false },
+	{ ENOMEM, false },	{ ENOTTY, false },	{ EBADMSG, false },
+	{ 0, false },
 };
 
 unsigned int errno_slot(int err)
@@ -45,6 +43,13 @@ unsigned int errno_slot(int err)
 		if (errnos[i].err == err)
 			break;
 	return i;
+}
+
+/* librcumap names every errno of the table; the last slot is the rest. */
+const char *errno_slot_name(unsigned int slot)
+{
+	return errnos[slot].err ? rcumap_errno_name(errnos[slot].err) :
+				  "other";
 }
 
 uint64_t now_ns(void)

@@ -11,6 +11,35 @@
 
 #include "librcumap.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The errors <linux/rcumap.h> documents, those of open() and stdio, and
+ * EBADMSG, which rcumap-hammer gives a counter of the wrong length.
+ */
+#define ERRNO_NAME(e)	{ e, #e }
+static const struct {
+	int err;
+	const char *name;
+} errno_names[] = {
+	ERRNO_NAME(EPERM),  ERRNO_NAME(ENOENT), ERRNO_NAME(EIO),
+	ERRNO_NAME(E2BIG),  ERRNO_NAME(ENOMEM), ERRNO_NAME(EACCES),
+	ERRNO_NAME(EFAULT), ERRNO_NAME(EEXIST), ERRNO_NAME(ENODEV),
+	ERRNO_NAME(EISDIR), ERRNO_NAME(EINVAL), ERRNO_NAME(ENOTTY),
+	ERRNO_NAME(ENOSPC), ERRNO_NAME(ERANGE), ERRNO_NAME(EBADMSG),
+	ERRNO_NAME(EMSGSIZE), ERRNO_NAME(ECANCELED),
+};
+
+const char *rcumap_errno_name(int err)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errno_names); i++)
+		if (errno_names[i].err == err)
+			return errno_names[i].name;
+	return NULL;
+}
+
 int rcumap_open(const char *path)
 {
 	int fd = open(path ? path : RCUMAP_DEV_PATH, O_RDWR | O_CLOEXEC);

@@ -70,6 +70,13 @@ int rcumap_batch(int fd, struct rcumap_batch_op *ops, unsigned int count,
 		 unsigned int *done, unsigned int *failed);
 
 /*
+ * The symbolic name of a positive errno, "EINVAL" for EINVAL, or NULL if
+ * it is not one rcumap's tools meet: each caller has its own way of naming
+ * the rest.
+ */
+const char *rcumap_errno_name(int err);
+
+/*
  * The raw ioctl, for callers that must build the argument themselves
  * (tests of malformed input). @arg's size field is used as given.
  */
