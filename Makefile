@@ -11,8 +11,8 @@ USER_CFLAGS := -O2 -g -Wall -Wextra $(EXTRA_USER_CFLAGS) \
 LIB_SRCS := userspace/lib/librcumap.c userspace/lib/lincheck.c
 USER_HDRS := include/uapi/linux/rcumap.h $(wildcard userspace/lib/*.h)
 TOOLS := rcumapctl rcumap-hammer
-SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_module_test \
-	     rcumap_concurrency_test rcumap_lincheck_test
+SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_compat_test \
+	     rcumap_module_test rcumap_concurrency_test rcumap_lincheck_test
 SELFTEST_HDRS := $(wildcard selftests/*.h)
 
 GUEST := $(BUILD)/guest/rcumap
@@ -52,8 +52,11 @@ $(eval $(call tool,rcumap-hammer,hammer,-lpthread -lm))
 
 $(BUILD)/static/%: selftests/%.c $(LIB_SRCS) $(USER_HDRS) $(SELFTEST_HDRS)
 	@mkdir -p $(@D)
-	$(CC) -static $(USER_CFLAGS) -I$(KSRC)/tools/testing/selftests \
-		-o $@ $< $(LIB_SRCS) -lpthread
+	$(CC) -static $(SELFTEST_ARCH) $(USER_CFLAGS) \
+		-I$(KSRC)/tools/testing/selftests -o $@ $< $(LIB_SRCS) -lpthread
+
+# The compat ioctl path, from a 32-bit process.
+$(BUILD)/static/rcumap_compat_test: SELFTEST_ARCH := -m32
 
 ## make deps       install the Debian packages rcumap needs (when missing)
 deps:
@@ -82,7 +85,8 @@ guest:
 		$(BUILD)/static/rcumap-broken-stale-get.ko
 	vm/stage-guest $(BUILD)/kmod-kcsan/module/rcumap.ko $(GUEST) \
 		$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS) \
-		rcumap-broken-stale-get.ko) selftests/rcumap_hammer_test.sh
+		rcumap-broken-stale-get.ko) selftests/rcumap_lib.sh \
+		selftests/rcumapctl_test.sh selftests/rcumap_hammer_test.sh
 
 ## make check      the full gate: deps, kernel, lint, build, kselftests in QEMU
 check:

@@ -10,26 +10,10 @@
 # Environment: RCUMAP_HAMMER_SECONDS (default 3) per run.
 
 cd "$(dirname "$0")" || exit 1
+. ./rcumap_lib.sh
 secs=${RCUMAP_HAMMER_SECONDS:-3}
 hammer=$(command -v rcumap-hammer || echo ./rcumap-hammer)
-ksft_skip=4
-n=0
-failed=0
-
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP must run as root to load rcumap.ko"
-	exit $ksft_skip
-fi
-if [ ! -x "$hammer" ] || [ ! -e rcumap.ko ]; then
-	echo "1..0 # SKIP rcumap-hammer or rcumap.ko not found"
-	exit $ksft_skip
-fi
-
-# load KO - load a fresh instance of the module from KO
-load() {
-	rmmod rcumap 2>/dev/null
-	insmod "$1"
-}
+require_root_and "$hammer" rcumap.ko rcumap-broken-stale-get.ko
 
 # check NAME EXPECTED_STATUS PATTERN ARGS... - run the hammer, print its
 # output behind "# " and one TAP line: its exit status must be
@@ -37,22 +21,16 @@ load() {
 check() {
 	name=$1 want=$2 pattern=$3
 	shift 3
-	n=$((n + 1))
 	out=$("$hammer" --duration "$secs" "$@" 2>&1)
 	status=$?
 	echo "$out" | sed 's/^/# /'
-	if [ "$status" = "$want" ] && echo "$out" | grep -qE "$pattern"; then
-		echo "ok $n $name"
-	else
-		echo "# exit status $status, wanted $want; output must match '$pattern'"
-		echo "not ok $n $name"
-		failed=$((failed + 1))
-	fi
+	[ "$status" = "$want" ] && echo "$out" | grep -qE "$pattern"
+	tap_result "$name" $? \
+		"exit status $status, wanted $want; output must match '$pattern'"
 }
 
-echo "TAP version 13"
-echo "1..8"
-load ./rcumap.ko || exit 1
+tap_plan 8
+load_module ./rcumap.ko || exit 1
 check mixed_default_mix_runs_clean 0 'ops/s' --threads 4
 check batched_mix_runs_clean 0 'ops/s' --threads 4 --batch 16 \
 	--mix get=50,put=30,del=10,add=10
@@ -62,8 +40,8 @@ check owner_reads_own_writes 0 'ops/s' --mode owner --threads 4
 check lost_update_is_counted_not_failed 0 'lost' --mode lost-update --threads 4
 check linearizable_history_passes_with_8_threads 0 'pass' \
 	--mode linearizable --threads 8
-load ./rcumap-broken-stale-get.ko || exit 1
+load_module ./rcumap-broken-stale-get.ko || exit 1
 check linearizable_check_catches_stale_get_module 1 'violation' \
 	--mode linearizable --threads 8
 rmmod rcumap
-[ "$failed" = 0 ]
+tap_exit

@@ -142,7 +142,7 @@ static inline void *inaccessible_page(struct __test_metadata *_metadata)
 	void *page = mmap(NULL, getpagesize(), PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	ASSERT_NE(MAP_FAILED, page);
+	ASSERT_TRUE(page != MAP_FAILED);
 	return page;
 }
 
