@@ -12,13 +12,14 @@ LIB_SRCS := userspace/lib/librcumap.c userspace/lib/lincheck.c
 USER_HDRS := include/uapi/linux/rcumap.h $(wildcard userspace/lib/*.h)
 TOOLS := rcumapctl rcumap-hammer
 SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_compat_test \
-	     rcumap_module_test rcumap_concurrency_test rcumap_lincheck_test
+	     rcumap_module_test rcumap_expiry_test rcumap_concurrency_test \
+	     rcumap_lincheck_test
 SELFTEST_HDRS := $(wildcard selftests/*.h)
 
 GUEST := $(BUILD)/guest/rcumap
 
-.PHONY: all module tools deps kernel lint selftests guest check demo vm \
-	clean help
+.PHONY: all module tools deps kernel lint selftests guest check demo lesson \
+	lesson-rates shootout vm clean help
 
 all: module tools
 
@@ -86,6 +87,7 @@ guest:
 	vm/stage-guest $(BUILD)/kmod-kcsan/module/rcumap.ko $(GUEST) \
 		$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS) \
 		rcumap-broken-stale-get.ko) selftests/rcumap_lib.sh \
+		selftests/rcumap_lessons.sh \
 		selftests/rcumapctl_test.sh selftests/rcumap_hammer_test.sh
 
 ## make check      the full gate: deps, kernel, lint, build, kselftests in QEMU
@@ -95,6 +97,18 @@ check:
 ## make demo       threads hammer the map in the KCSAN guest: the proofs and KCSAN's verdict
 demo:
 	vm/demo
+
+## make lesson N=k  the training kit's lesson k (1-6): its bug caught, then fixed
+lesson:
+	vm/lesson $(N)
+
+## make lesson-rates every lesson 20 times: the rate at which its bug is caught
+lesson-rates:
+	vm/lesson --rates 20
+
+## make shootout   ops/s of every sync= strategy, read-mostly and write-heavy
+shootout:
+	vm/shootout
 
 ## make vm         boot the test kernel with a shell, the module loaded, tools on PATH
 vm: guest

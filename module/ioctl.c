@@ -61,7 +61,8 @@ static int rcumap_ioctl_info(struct rcumap_ucmd *ucmd)
 	info->max_value_len = map->max_value_len;
 	info->max_entries = map->max_entries;
 	info->entries = rcumap_map_entries(map);
-	strscpy_pad(info->strategy, RCUMAP_STRATEGY_NAME, sizeof(info->strategy));
+	strscpy_pad(info->strategy, map->sync->name, sizeof(info->strategy));
+	info->buckets = rcumap_map_nr_buckets(map);
 	return rcumap_ucmd_respond(ucmd);
 }
 
@@ -74,6 +75,7 @@ static struct rcumap_req rcumap_req_from_elem(const struct rcumap_elem *elem)
 		.value_len = elem->value_len,
 		.key = u64_to_user_ptr(elem->key),
 		.value = u64_to_user_ptr(elem->value),
+		.ttl_ms = elem->ttl_ms,
 	};
 }
 
@@ -81,8 +83,11 @@ static int rcumap_ioctl_get(struct rcumap_ucmd *ucmd)
 {
 	struct rcumap_elem *elem = ucmd->cmd;
 	struct rcumap_req req = rcumap_req_from_elem(elem);
-	int ret = rcumap_op_get(ucmd->map, &req);
+	int ret;
 
+	if (elem->reserved)
+		return -EINVAL;
+	ret = rcumap_op_get(ucmd->map, &req);
 	if (ret && ret != -ERANGE)
 		return ret;
 	elem->value_len = req.value_len;
@@ -91,16 +96,18 @@ static int rcumap_ioctl_get(struct rcumap_ucmd *ucmd)
 
 static int rcumap_ioctl_put(struct rcumap_ucmd *ucmd)
 {
-	struct rcumap_req req = rcumap_req_from_elem(ucmd->cmd);
+	struct rcumap_elem *elem = ucmd->cmd;
+	struct rcumap_req req = rcumap_req_from_elem(elem);
 
-	return rcumap_op_put(ucmd->map, &req);
+	return elem->reserved ? -EINVAL : rcumap_op_put(ucmd->map, &req);
 }
 
 static int rcumap_ioctl_del(struct rcumap_ucmd *ucmd)
 {
-	struct rcumap_req req = rcumap_req_from_elem(ucmd->cmd);
+	struct rcumap_elem *elem = ucmd->cmd;
+	struct rcumap_req req = rcumap_req_from_elem(elem);
 
-	return rcumap_op_del(ucmd->map, &req);
+	return elem->reserved ? -EINVAL : rcumap_op_del(ucmd->map, &req);
 }
 
 static int rcumap_ioctl_add(struct rcumap_ucmd *ucmd)
@@ -160,7 +167,7 @@ static int rcumap_ioctl_clear(struct rcumap_ucmd *ucmd)
 	 */
 	if (rcumap_ucmd_respond(ucmd))
 		return -EFAULT;
-	clear->removed = rcumap_map_clear(ucmd->map);
+	clear->removed = ucmd->map->sync->clear(ucmd->map);
 	return rcumap_ucmd_respond(ucmd);
 }
 

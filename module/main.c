@@ -32,6 +32,21 @@ module_param(max_value_len, uint, 0444);
 MODULE_PARM_DESC(max_value_len,
 		 "Longest value in bytes, 0..1048576 (default 65536)");
 
+static char *sync_name = "rcu";
+module_param_named(sync, sync_name, charp, 0444);
+MODULE_PARM_DESC(sync,
+		 "Synchronisation strategy: rcu, mutex, rwlock, sharded, owner, rhashtable, or none, the negative control (default rcu)");
+
+static char *bug_name = "";
+module_param_named(bug, bug_name, charp, 0444);
+MODULE_PARM_DESC(bug,
+		 "Training only: put back a lesson's bug: add_rmw, reaper_unlocked, atime_plain, shared_hits or get_unlocked (default none)");
+
+static unsigned int reap_ms = 1000;
+module_param(reap_ms, uint, 0444);
+MODULE_PARM_DESC(reap_ms,
+		 "Period of the reaper of expired entries in ms, 10..60000 (default 1000)");
+
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Mode of /dev/rcumap, at most 0777 (default 0600)");
@@ -75,7 +90,8 @@ static int __init rcumap_check_params(void)
 	       rcumap_check_range("max_key_len", max_key_len, 1,
 				  RCUMAP_KEY_LEN_LIMIT) ?:
 	       rcumap_check_range("max_value_len", max_value_len, 0,
-				  RCUMAP_VALUE_LEN_LIMIT);
+				  RCUMAP_VALUE_LEN_LIMIT) ?:
+	       rcumap_check_range("reap_ms", reap_ms, 10, 60000);
 }
 
 static int __init rcumap_init(void)
@@ -87,9 +103,19 @@ static int __init rcumap_init(void)
 	if (ret)
 		return ret;
 
+	map->sync = rcumap_sync_find(sync_name);
+	if (!map->sync) {
+		pr_err("sync=%s is not a strategy: rcu, mutex, rwlock, sharded, owner, rhashtable or none\n",
+		       sync_name);
+		return -EINVAL;
+	}
+	ret = rcumap_bug_enable(bug_name, map->sync);
+	if (ret)
+		return ret;
 	map->max_entries = max_entries;
 	map->max_key_len = max_key_len;
 	map->max_value_len = max_value_len;
+	rcumap_reaper_init(map, reap_ms);
 	ret = rcumap_map_init(map);
 	if (ret)
 		return ret;
@@ -117,13 +143,15 @@ err_destroy_map:
 
 /*
  * fops.owner pins the module while any file is open, so by now no ioctl can
- * be running: the device goes first so that none can start, then the map.
+ * be running: the device goes first so that none can start, then the
+ * reaper, which nothing can kick any more, then the map.
  */
 static void __exit rcumap_exit(void)
 {
 	struct rcumap *map = &rcumap_dev;
 
 	misc_deregister(&map->misc);
+	rcumap_reaper_stop(map);
 	rcumap_stats_destroy(map);
 	rcumap_map_destroy(map);
 }

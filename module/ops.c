@@ -117,7 +117,7 @@ int rcumap_op_get(struct rcumap *map, struct rcumap_req *req)
 	u32 value_len;
 	int ret;
 
-	if (req->flags)
+	if (req->flags & ~RCUMAP_GET_TOUCH || req->ttl_ms)
 		return -EINVAL;
 	ret = rcumap_copy_key(map, req, key);
 	if (ret)
@@ -126,8 +126,8 @@ int rcumap_op_get(struct rcumap *map, struct rcumap_req *req)
 	/* The value can change between two lookups, hence the loop. */
 	rcumap_kbuf_init(&kb, req->value_len);
 	for (;;) {
-		ret = rcumap_map_get(map, key, req->key_len, kb.data, kb.len,
-				     &value_len);
+		ret = map->sync->get(map, key, req->key_len, kb.data, kb.len,
+				     &value_len, req->flags & RCUMAP_GET_TOUCH);
 		if (ret != -ERANGE || value_len > req->value_len)
 			break;
 		ret = rcumap_kbuf_grow(&kb, value_len);
@@ -164,9 +164,12 @@ int rcumap_op_put(struct rcumap *map, struct rcumap_req *req)
 				     req->value_len, req->value, &entry);
 	if (ret)
 		return ret;
-	ret = rcumap_map_update(map, entry, req->flags, NULL, NULL);
+	entry->ttl_ms = req->ttl_ms;
+	ret = map->sync->update(map, entry, req->flags, NULL, NULL);
 	if (ret)
 		rcumap_entry_free(entry);
+	else if (req->ttl_ms)
+		rcumap_reaper_kick(map);
 	return ret;
 }
 
@@ -183,12 +186,13 @@ int rcumap_op_del(struct rcumap *map, struct rcumap_req *req)
 	u8 key[RCUMAP_KEY_LEN_LIMIT];
 	int ret;
 
-	if (req->flags || req->value || req->value_len || req->delta)
+	if (req->flags || req->value || req->value_len || req->delta ||
+	    req->ttl_ms)
 		return -EINVAL;
 	ret = rcumap_copy_key(map, req, key);
 	if (ret)
 		return ret;
-	return rcumap_map_del(map, key, req->key_len);
+	return map->sync->del(map, key, req->key_len);
 }
 
 struct rcumap_add_arg {
@@ -207,6 +211,7 @@ static int rcumap_add_prepare(struct rcumap_entry *entry,
 		if (old->value_len != sizeof(value))
 			return -EMSGSIZE;
 		memcpy(&value, old->data + old->key_len, sizeof(value));
+		entry->ttl_ms = old->ttl_ms;
 	}
 	add->sum = value + add->delta;
 	memcpy(entry->data + entry->key_len, &add->sum, sizeof(add->sum));
@@ -228,18 +233,26 @@ int rcumap_op_add(struct rcumap *map, struct rcumap_req *req)
 	struct rcumap_entry *entry;
 	int ret;
 
-	if (req->flags > RCUMAP_EXIST || req->value || req->value_len)
+	if (req->flags > RCUMAP_EXIST || req->value || req->value_len ||
+	    req->ttl_ms)
 		return -EINVAL;
 	ret = rcumap_entry_from_user(map, req->key_len, req->key, sizeof(u64),
 				     NULL, &entry);
 	if (ret)
 		return ret;
-	ret = rcumap_map_update(map, entry, req->flags, rcumap_add_prepare,
-				&add);
-	if (ret) {
-		rcumap_entry_free(entry);
-		return ret;
+	ret = -ENOENT;
+	/* LESSON 2 (bug=add_rmw): see rcumap_table_add_racy(). */
+	if (rcumap_bug(RCUMAP_BUG_ADD_RMW) && req->flags != RCUMAP_NOEXIST)
+		ret = rcumap_table_add_racy(map, entry, add.delta, &add.sum);
+	if (ret == -ENOENT) {
+		ret = map->sync->update(map, entry, req->flags,
+					rcumap_add_prepare, &add);
+		if (!ret)
+			entry = NULL;	/* the map's now */
 	}
+	rcumap_entry_free(entry);
+	if (ret)
+		return ret;
 	req->delta = add.sum;
 	return 0;
 }
@@ -259,8 +272,10 @@ static int rcumap_cmpxchg_prepare(struct rcumap_entry *entry,
 	const void *value = old->data + old->key_len;
 
 	if (old->value_len == cx->expected_len &&
-	    !memcmp(value, cx->expected.data, cx->expected_len))
+	    !memcmp(value, cx->expected.data, cx->expected_len)) {
+		entry->ttl_ms = old->ttl_ms;
 		return 0;
+	}
 	cx->found_len = old->value_len;
 	if (old->value_len > cx->found.len)
 		return -ERANGE;
@@ -303,7 +318,7 @@ int rcumap_op_cmpxchg(struct rcumap *map, struct rcumap_cmpxchg *cmd)
 		ret = -EFAULT;
 	/* As for GET: grow the buffer for the value found if it may fit. */
 	while (!ret) {
-		ret = rcumap_map_update(map, entry, RCUMAP_EXIST,
+		ret = map->sync->update(map, entry, RCUMAP_EXIST,
 					rcumap_cmpxchg_prepare, &cx);
 		if (ret != -ERANGE || cx.found_len > cmd->found_len)
 			break;
@@ -336,21 +351,22 @@ int rcumap_op_dump(struct rcumap *map, struct rcumap_dump *cmd)
 {
 	u8 __user *ubuf = u64_to_user_ptr(cmd->buf);
 	u32 written = 0, count = 0, used = 0, n;
+	u32 nr_buckets = rcumap_map_nr_buckets(map);
 	u64 index = cmd->cursor;
 	struct rcumap_kbuf kb;
 	int ret = 0;
 
 	if (cmd->flags)
 		return -EINVAL;
-	if (index != RCUMAP_DUMP_END && index > map->bucket_mask)
+	if (index != RCUMAP_DUMP_END && index >= nr_buckets)
 		return -EINVAL;
 
 	rcumap_kbuf_init(&kb, cmd->buf_len);
-	while (index <= map->bucket_mask) {
-		u32 room = cmd->buf_len - written;
+	while (index < nr_buckets) {
+		u32 room = cmd->buf_len - written, next = index;
 
-		ret = rcumap_map_dump_bucket(map, index, kb.data,
-					     min(kb.len, room), &used, &n);
+		ret = rcumap_map_dump(map, &next, nr_buckets, kb.data,
+				      min(kb.len, room), &used, &n);
 		if (ret == -ERANGE && used <= room) {
 			/* Fits the caller's buffer, not ours yet: retry. */
 			ret = rcumap_kbuf_grow(&kb, used);
@@ -366,8 +382,7 @@ int rcumap_op_dump(struct rcumap *map, struct rcumap_dump *cmd)
 		}
 		written += used;
 		count += n;
-		index++;
-		cond_resched();
+		index = next;
 	}
 	rcumap_kbuf_free(&kb);
 
@@ -378,7 +393,7 @@ int rcumap_op_dump(struct rcumap *map, struct rcumap_dump *cmd)
 		cmd->buf_len = used;
 	if (ret)
 		return ret;
-	cmd->cursor = index > map->bucket_mask ? RCUMAP_DUMP_END : index;
+	cmd->cursor = index >= nr_buckets ? RCUMAP_DUMP_END : index;
 	cmd->buf_len = written;
 	cmd->count = count;
 	return 0;

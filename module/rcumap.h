@@ -8,43 +8,60 @@
 #include <linux/atomic.h>
 #include <linux/cache.h>
 #include <linux/fs.h>
+#include <linux/jump_label.h>
 #include <linux/miscdevice.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
+#include <linux/rhashtable-types.h>
+#include <linux/rwsem.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/rcumap.h>
 
 /**
  * struct rcumap_entry - one key and its value, immutable once published
- * @node: link in the bucket's RCU list
+ * @node: link in the bucket's list (the bucket-table strategies)
+ * @rht_node: link in the rhashtable (sync=rhashtable)
  * @rcu: defers the free until readers that may see the entry are done
  * @hash: the keyed hash of the key; compared before the key bytes
  * @key_len: bytes of key at the start of @data
  * @value_len: bytes of value following the key in @data
+ * @ttl_ms: time to live after @atime, or 0: the entry does not expire
+ * @atime: jiffies of the PUT or of the last GET with RCUMAP_GET_TOUCH;
+ *         written by readers, so always with WRITE_ONCE() and READ_ONCE()
  * @data: the key, then the value
  *
  * A PUT never changes an entry in place: it publishes a new one, so readers
- * need no lock to see a consistent key and value.
+ * need no lock to see a consistent key and value. @atime is the one field
+ * that changes after publication, a single word whose writers race only
+ * to store about the same time.
  */
 struct rcumap_entry {
-	struct hlist_node node;
+	union {
+		struct hlist_node node;
+		struct rhash_head rht_node;
+	};
 	struct rcu_head rcu;
 	u32 hash;
 	u32 key_len;
 	u32 value_len;
+	u32 ttl_ms;
+	unsigned long atime;
 	u8 data[];
 };
 
 /**
  * struct rcumap_bucket - one hash chain
  * @head: entries whose hash selects this bucket; RCU for readers
- * @lock: serialises the writers of this bucket
+ * @lock: serialises the writers of this bucket, and for sync=sharded its
+ *        readers too
  */
 struct rcumap_bucket {
 	struct hlist_head head;
-	spinlock_t lock;	/* serialises the writers of @head */
+	spinlock_t lock;	/* see the strategy's lock_reader/lock_writer */
 };
 
 /* Per-CPU counters; see struct rcumap_stats in the UAPI for their meaning. */
@@ -53,12 +70,100 @@ struct rcumap_cpu_stats {
 	u64 failures[RCUMAP_STATS_SLOTS];
 	u64 hits;
 	u64 misses;
+	u64 expired;
 	s64 bytes;	/* this CPU's net change, may be negative */
 };
 
+struct rcumap;
+struct rcumap_owner;
+
+typedef int (*rcumap_prepare_fn)(struct rcumap_entry *entry,
+				 const struct rcumap_entry *old, void *arg);
+
+/**
+ * struct rcumap_sync_ops - one synchronisation strategy (module parameter
+ * sync=), in the manner of locktorture's lock_torture_ops
+ * @name: the value of sync= that selects it; INFO and STATS report it
+ * @init: set up an empty map (optional; the bucket table's by default)
+ * @destroy: free the map and every entry; no caller is left
+ * @update: insert or replace, see rcumap_table_update()
+ * @get: copy a value out, see rcumap_table_get()
+ * @del: delete a key, see rcumap_table_del()
+ * @clear: delete every entry, see rcumap_table_clear()
+ * @dump_bucket: copy out one bucket, see rcumap_table_dump_bucket()
+ * @dump: copy out buckets while they fit (optional; rcumap_dump_buckets()
+ *        over @dump_bucket by default)
+ * @nr_buckets: buckets DUMP runs over now (optional; the bucket table's
+ *              number by default)
+ * @reap: delete the entries whose time to live is up, see
+ *        rcumap_table_reap()
+ * @lock_reader: bucket table: begin a lookup in @bucket
+ * @unlock_reader: bucket table: end it
+ * @lock_writer: bucket table: begin a change of @bucket
+ * @unlock_writer: bucket table: end it
+ * @lock_held: bucket table: whether the caller holds the strategy's lock
+ *             on @bucket: the lockdep condition of a chain walk (an RCU
+ *             reader passes it through rcu_read_lock() instead)
+ * @free_entry: bucket table: free an entry unlinked under @lock_writer
+ *
+ * The strategies that keep the bucket table (rcu, mutex, rwlock, sharded,
+ * none) differ only in the six bucket-table hooks, so the difference
+ * between them is all there is to read; rhashtable and owner replace the
+ * map operations themselves.
+ */
+struct rcumap_sync_ops {
+	const char *name;
+	int (*init)(struct rcumap *map);
+	void (*destroy)(struct rcumap *map);
+	int (*update)(struct rcumap *map, struct rcumap_entry *entry,
+		      u32 flags, rcumap_prepare_fn prepare, void *arg);
+	int (*get)(struct rcumap *map, const void *key, u32 key_len,
+		   void *buf, u32 buf_len, u32 *value_len, bool touch);
+	int (*del)(struct rcumap *map, const void *key, u32 key_len);
+	u64 (*clear)(struct rcumap *map);
+	int (*dump_bucket)(struct rcumap *map, u32 index, void *buf,
+			   u32 buf_len, u32 *used, u32 *count);
+	int (*dump)(struct rcumap *map, u32 *index, u32 end, void *buf,
+		    u32 buf_len, u32 *used, u32 *count);
+	u32 (*nr_buckets)(struct rcumap *map);
+	u32 (*reap)(struct rcumap *map);
+
+	void (*lock_reader)(struct rcumap *map, struct rcumap_bucket *bucket);
+	void (*unlock_reader)(struct rcumap *map, struct rcumap_bucket *bucket);
+	void (*lock_writer)(struct rcumap *map, struct rcumap_bucket *bucket);
+	void (*unlock_writer)(struct rcumap *map, struct rcumap_bucket *bucket);
+	bool (*lock_held)(struct rcumap *map, struct rcumap_bucket *bucket);
+	void (*free_entry)(struct rcumap_entry *entry);
+};
+
+/*
+ * lockdep_is_held() for the lock_held hooks: only lockdep asks them, and
+ * without it lockdep_is_held() has no definition to call.
+ */
+#define rcumap_lockdep_is_held(lock) \
+	(!IS_ENABLED(CONFIG_LOCKDEP) || lockdep_is_held(lock))
+
+/* The map operations of the strategies that keep the bucket table. */
+#define RCUMAP_TABLE_MAP_OPS				\
+	.update = rcumap_table_update,			\
+	.get = rcumap_table_get,			\
+	.del = rcumap_table_del,			\
+	.clear = rcumap_table_clear,			\
+	.dump_bucket = rcumap_table_dump_bucket,		\
+	.reap = rcumap_table_reap
+
+extern const struct rcumap_sync_ops rcumap_sync_rcu;
+extern const struct rcumap_sync_ops rcumap_sync_mutex;
+extern const struct rcumap_sync_ops rcumap_sync_rwlock;
+extern const struct rcumap_sync_ops rcumap_sync_sharded;
+extern const struct rcumap_sync_ops rcumap_sync_owner;
+extern const struct rcumap_sync_ops rcumap_sync_rhashtable;
+extern const struct rcumap_sync_ops rcumap_sync_none;
+
 /**
  * struct rcumap - the one map of a loaded module, and its device
- * @buckets: the hash chains, a power of two of them
+ * @sync: the synchronisation strategy
+ * @buckets: the hash chains, a power of two of them (bucket table)
  * @bucket_mask: number of buckets minus one
  * @max_entries: most entries the map holds
  * @max_key_len: longest key accepted
@@ -66,6 +171,14 @@ struct rcumap_cpu_stats {
  * @hash_key: random per load, so userspace cannot aim keys at one bucket
  * @stats: per-CPU counters, summed on read
  * @misc: the character device /dev/rcumap
+ * @reaper: deletes expired entries, every @reap_ms while any may expire
+ * @reap_ms: the reaper's period
+ * @mutex: sync=mutex: the one lock
+ * @rwsem: sync=rwlock: the one reader-writer lock
+ * @owner: sync=owner: the thread that owns the table, and its requests
+ * @rht: sync=rhashtable: the table
+ * @shared_hits: bug=shared_hits: GET hits, one counter for all CPUs
+ * @shared_misses: bug=shared_hits: GET misses, likewise
  * @nr_entries: entries in the map; exact, as it enforces @max_entries
  *
  * Everything above @nr_entries is written once at load and only read after,
@@ -73,6 +186,7 @@ struct rcumap_cpu_stats {
  * every insert and delete, sits on a cache line of its own.
  */
 struct rcumap {
+	const struct rcumap_sync_ops *sync;
 	struct rcumap_bucket *buckets;
 	u32 bucket_mask;
 	u32 max_entries;
@@ -81,28 +195,99 @@ struct rcumap {
 	siphash_key_t hash_key;
 	struct rcumap_cpu_stats __percpu *stats;
 	struct miscdevice misc;
+	struct delayed_work reaper;
+	unsigned int reap_ms;
+	union {
+		struct mutex mutex;	/* sync=mutex: the whole table */
+		struct rw_semaphore rwsem;
+		struct rcumap_owner *owner;
+		struct rhashtable rht;
+	};
+	u64 shared_hits;
+	u64 shared_misses;
 
 	atomic_t nr_entries ____cacheline_aligned_in_smp;
 };
 
-/* The synchronisation discipline of this map, as RCUMAP_IOC_INFO names it. */
-#define RCUMAP_STRATEGY_NAME "rcu"
+/* table.c: the bucket table, under the strategy's bucket-table hooks */
+int rcumap_table_init(struct rcumap *map);
+void rcumap_table_destroy(struct rcumap *map);
+int rcumap_table_update(struct rcumap *map, struct rcumap_entry *entry,
+			u32 flags, rcumap_prepare_fn prepare, void *arg);
+int rcumap_table_get(struct rcumap *map, const void *key, u32 key_len,
+		     void *buf, u32 buf_len, u32 *value_len, bool touch);
+int rcumap_table_del(struct rcumap *map, const void *key, u32 key_len);
+u64 rcumap_table_clear(struct rcumap *map);
+int rcumap_table_dump_bucket(struct rcumap *map, u32 index, void *buf,
+			     u32 buf_len, u32 *used, u32 *count);
+u32 rcumap_table_reap(struct rcumap *map);
 
-/* map.c */
-int rcumap_map_init(struct rcumap *map);
-void rcumap_map_destroy(struct rcumap *map);
+/* entry.c: entries and the pieces every strategy shares */
+u32 rcumap_hash(const struct rcumap *map, const void *key, u32 key_len);
 struct rcumap_entry *rcumap_entry_alloc(u32 key_len, u32 value_len);
 void rcumap_entry_free(struct rcumap_entry *entry);
-typedef int (*rcumap_prepare_fn)(struct rcumap_entry *entry,
-				 const struct rcumap_entry *old, void *arg);
-int rcumap_map_update(struct rcumap *map, struct rcumap_entry *entry,
-		      u32 flags, rcumap_prepare_fn prepare, void *arg);
-int rcumap_map_get(struct rcumap *map, const void *key, u32 key_len,
-		   void *buf, u32 buf_len, u32 *value_len);
-int rcumap_map_del(struct rcumap *map, const void *key, u32 key_len);
-u64 rcumap_map_clear(struct rcumap *map);
-int rcumap_map_dump_bucket(struct rcumap *map, u32 index, void *buf,
-			   u32 buf_len, u32 *used, u32 *count);
+void rcumap_entry_free_rcu(struct rcumap_entry *entry);
+size_t rcumap_entry_size(const struct rcumap_entry *entry);
+bool rcumap_entry_matches(const struct rcumap_entry *entry, u32 hash,
+			  const void *key, u32 key_len);
+int rcumap_entry_decide(struct rcumap *map, struct rcumap_entry *entry,
+			const struct rcumap_entry *old, u32 flags,
+			rcumap_prepare_fn prepare, void *arg);
+int rcumap_entry_get(struct rcumap_entry *entry, void *buf, u32 buf_len,
+		     u32 *value_len, bool touch);
+bool rcumap_entry_expired(const struct rcumap_entry *entry,
+			  unsigned long now);
+void rcumap_entry_dump(const struct rcumap_entry *entry, void *buf,
+		       u32 buf_len, u32 *need, u32 *count);
+int rcumap_dump_buckets(struct rcumap *map, u32 *index, u32 end, void *buf,
+			u32 buf_len, u32 *used, u32 *count);
+void rcumap_entry_replaced(struct rcumap *map, struct rcumap_entry *entry,
+			   const struct rcumap_entry *old);
+void rcumap_entry_removed(struct rcumap *map,
+			  const struct rcumap_entry *entry);
+
+void rcumap_table_unlocked(struct rcumap *map, struct rcumap_bucket *bucket);
+void rcumap_table_lock_bucket(struct rcumap *map, struct rcumap_bucket *bucket);
+void rcumap_table_unlock_bucket(struct rcumap *map,
+				struct rcumap_bucket *bucket);
+bool rcumap_table_bucket_locked(struct rcumap *map,
+				struct rcumap_bucket *bucket);
+
+/* expiry.c: the reaper */
+void rcumap_reaper_init(struct rcumap *map, unsigned int reap_ms);
+void rcumap_reaper_kick(struct rcumap *map);
+void rcumap_reaper_stop(struct rcumap *map);
+
+/* sync.c: choosing the strategy */
+const struct rcumap_sync_ops *rcumap_sync_find(const char *name);
+
+static inline int rcumap_map_init(struct rcumap *map)
+{
+	atomic_set(&map->nr_entries, 0);
+	return map->sync->init ? map->sync->init(map) : rcumap_table_init(map);
+}
+
+static inline void rcumap_map_destroy(struct rcumap *map)
+{
+	if (map->sync->destroy)
+		map->sync->destroy(map);
+	else
+		rcumap_table_destroy(map);
+}
+
+static inline int rcumap_map_dump(struct rcumap *map, u32 *index, u32 end,
+				  void *buf, u32 buf_len, u32 *used,
+				  u32 *count)
+{
+	return (map->sync->dump ?: rcumap_dump_buckets)(map, index, end, buf,
+							buf_len, used, count);
+}
+
+static inline u32 rcumap_map_nr_buckets(struct rcumap *map)
+{
+	return map->sync->nr_buckets ? map->sync->nr_buckets(map) :
+				       map->bucket_mask + 1;
+}
 
 static inline u32 rcumap_map_entries(struct rcumap *map)
 {
@@ -118,6 +303,7 @@ static inline u32 rcumap_map_entries(struct rcumap *map)
  * @key: the key
  * @value: PUT: the value; GET: the buffer; DEL, ADD: NULL
  * @delta: ADD: in, the amount to add, out, the new value; else 0
+ * @ttl_ms: PUT: the time to live, or 0; else 0
  */
 struct rcumap_req {
 	u32 flags;
@@ -126,7 +312,29 @@ struct rcumap_req {
 	const void __user *key;
 	void __user *value;
 	u64 delta;
+	u32 ttl_ms;
 };
+
+/*
+ * lessons.c: the training kit's deliberate bugs, chosen by the module
+ * parameter bug=; each is a static key, so a module without one pays
+ * nothing for them. See docs/lessons/.
+ */
+enum rcumap_bug {
+	RCUMAP_BUG_ADD_RMW,		/* lesson 2 */
+	RCUMAP_BUG_REAPER_UNLOCKED,	/* lesson 3 */
+	RCUMAP_BUG_ATIME_PLAIN,		/* lesson 4 */
+	RCUMAP_BUG_SHARED_HITS,		/* lesson 5 */
+	RCUMAP_BUG_GET_UNLOCKED,	/* lesson 6 */
+	RCUMAP_NR_BUGS,
+};
+
+extern struct static_key_false rcumap_bugs[RCUMAP_NR_BUGS];
+#define rcumap_bug(bug) static_branch_unlikely(&rcumap_bugs[bug])
+
+int rcumap_bug_enable(const char *name, const struct rcumap_sync_ops *sync);
+int rcumap_table_add_racy(struct rcumap *map, struct rcumap_entry *key,
+			  u64 delta, u64 *sum);
 
 /* ops.c */
 int rcumap_op_get(struct rcumap *map, struct rcumap_req *req);
@@ -152,12 +360,21 @@ static inline void rcumap_stats_count_op(struct rcumap *map, unsigned int nr,
 		this_cpu_inc(map->stats->failures[nr]);
 }
 
+void rcumap_stats_count_get_shared(struct rcumap *map, bool hit);
+
 static inline void rcumap_stats_count_get(struct rcumap *map, bool hit)
 {
-	if (hit)
+	if (rcumap_bug(RCUMAP_BUG_SHARED_HITS))
+		rcumap_stats_count_get_shared(map, hit);
+	else if (hit)
 		this_cpu_inc(map->stats->hits);
 	else
 		this_cpu_inc(map->stats->misses);
+}
+
+static inline void rcumap_stats_count_expired(struct rcumap *map)
+{
+	this_cpu_inc(map->stats->expired);
 }
 
 static inline void rcumap_stats_add_bytes(struct rcumap *map, s64 delta)

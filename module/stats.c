@@ -55,9 +55,39 @@ void rcumap_stats_snapshot(struct rcumap *map, struct rcumap_stats *out)
 		}
 		out->hits += READ_ONCE(s->hits);
 		out->misses += READ_ONCE(s->misses);
+		out->expired += READ_ONCE(s->expired);
 		bytes += READ_ONCE(s->bytes);
+	}
+	if (rcumap_bug(RCUMAP_BUG_SHARED_HITS)) {
+		/* The lesson's race is between the increments, not here. */
+		out->hits = data_race(map->shared_hits);
+		/* Nor here. */
+		out->misses = data_race(map->shared_misses);
 	}
 	/* Sums of racing per-CPU deltas can dip below zero for a moment. */
 	out->bytes = max_t(s64, bytes, 0);
 	out->entries = rcumap_map_entries(map);
+	strscpy_pad(out->strategy, map->sync->name, sizeof(out->strategy));
+}
+
+/**
+ * rcumap_stats_count_get_shared() - LESSON 5 (bug=shared_hits): count a
+ * GET in one counter shared by every CPU, with a plain increment
+ * @map: the map
+ * @hit: whether the GET found its key
+ *
+ * Two CPUs that increment at once both read the old count and one
+ * increment is lost; KCSAN reports the race. Even made atomic it would
+ * still bounce one cache line between all readers, the cost the
+ * hammer's throughput shows. The fix is what rcumap_stats_count_get()
+ * does without the bug: a per-CPU counter, summed when read.
+ *
+ * Context: any.
+ */
+noinline void rcumap_stats_count_get_shared(struct rcumap *map, bool hit)
+{
+	if (hit)
+		map->shared_hits++;
+	else
+		map->shared_misses++;
 }

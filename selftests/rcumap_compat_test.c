@@ -19,10 +19,10 @@ RCUMAP_MAP_FIXTURE(map, "")
 TEST(structs_have_the_64_bit_layout)
 {
 	ASSERT_EQ(4U, sizeof(void *));
-	EXPECT_EQ(48U, sizeof(struct rcumap_info));
-	EXPECT_EQ(32U, sizeof(struct rcumap_elem));
+	EXPECT_EQ(56U, sizeof(struct rcumap_info));
+	EXPECT_EQ(40U, sizeof(struct rcumap_elem));
 	EXPECT_EQ(16U, sizeof(struct rcumap_clear));
-	EXPECT_EQ(296U, sizeof(struct rcumap_stats));
+	EXPECT_EQ(320U, sizeof(struct rcumap_stats));
 	EXPECT_EQ(40U, sizeof(struct rcumap_add));
 	EXPECT_EQ(56U, sizeof(struct rcumap_cmpxchg));
 	EXPECT_EQ(32U, sizeof(struct rcumap_dump));
@@ -35,8 +35,8 @@ TEST_F(map, info_from_32_bit_process)
 	struct rcumap_info info;
 
 	ASSERT_EQ(0, rcumap_info(self->fd, &info));
-	EXPECT_EQ(1U, info.abi_version);
-	EXPECT_STREQ("rcu", (const char *)info.strategy);
+	EXPECT_EQ(2U, info.abi_version);
+	EXPECT_STREQ(rcumap_sync(), (const char *)info.strategy);
 }
 
 TEST_F(map, put_get_del_from_32_bit_process)

@@ -29,7 +29,7 @@ check() {
 		"exit status $status, wanted $want; output must match '$pattern'"
 }
 
-tap_plan 8
+tap_plan 9
 load_module ./rcumap.ko || exit 1
 check mixed_default_mix_runs_clean 0 'ops/s' --threads 4
 check batched_mix_runs_clean 0 'ops/s' --threads 4 --batch 16 \
@@ -40,7 +40,13 @@ check owner_reads_own_writes 0 'ops/s' --mode owner --threads 4
 check lost_update_is_counted_not_failed 0 'lost' --mode lost-update --threads 4
 check linearizable_history_passes_with_8_threads 0 'pass' \
 	--mode linearizable --threads 8
-load_module ./rcumap-broken-stale-get.ko || exit 1
+# The reaper every 10 ms, deleting entries that live 5 ms, among writers
+# and touching readers.
+load_module ./rcumap.ko reap_ms=10 || exit 1
+check reaper_among_writers_and_touching_readers_runs_clean 0 'ops/s' \
+	--threads 4 --keys 256 --ttl 5 --touch
+# The broken build breaks the bucket table, which sync=rcu uses.
+load_module ./rcumap-broken-stale-get.ko sync=rcu || exit 1
 check linearizable_check_catches_stale_get_module 1 'violation' \
 	--mode linearizable --threads 8
 rmmod rcumap

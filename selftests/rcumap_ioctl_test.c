@@ -35,7 +35,7 @@
 #define SMALL_MAX_VALUE_LEN	16U
 
 /* The tests below check the version they were written against. */
-static_assert(RCUMAP_ABI_VERSION == 1, "rcumap ABI changed");
+static_assert(RCUMAP_ABI_VERSION == 2, "rcumap ABI changed");
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -111,20 +111,29 @@ static void assert_seed_intact(struct __test_metadata *_metadata, int fd)
 	assert_str(_metadata, fd, "beta", "two");
 }
 
-/* The commands, for tests that treat all of them alike. */
+/*
+ * The commands, for tests that treat all of them alike: the size of the
+ * struct now, and the smallest size accepted, that of ABI version 1.
+ */
 struct command {
 	const char *name;
 	unsigned long ioc;
 	size_t size;
+	size_t min_size;
 };
 
+#define COMMAND(_name, _struct, _last) {				\
+	#_name, RCUMAP_IOC_##_name, sizeof(_struct),			\
+	offsetof(_struct, _last) + sizeof(((_struct *)0)->_last)	\
+}
+
 static const struct command commands[] = {
-	{ "INFO",  RCUMAP_IOC_INFO,  sizeof(struct rcumap_info) },
-	{ "PUT",   RCUMAP_IOC_PUT,   sizeof(struct rcumap_elem) },
-	{ "GET",   RCUMAP_IOC_GET,   sizeof(struct rcumap_elem) },
-	{ "DEL",   RCUMAP_IOC_DEL,   sizeof(struct rcumap_elem) },
-	{ "CLEAR", RCUMAP_IOC_CLEAR, sizeof(struct rcumap_clear) },
-	{ "STATS", RCUMAP_IOC_STATS, sizeof(struct rcumap_stats) },
+	COMMAND(INFO, struct rcumap_info, strategy),
+	COMMAND(PUT, struct rcumap_elem, value),
+	COMMAND(GET, struct rcumap_elem, value),
+	COMMAND(DEL, struct rcumap_elem, value),
+	COMMAND(CLEAR, struct rcumap_clear, removed),
+	COMMAND(STATS, struct rcumap_stats, bytes),
 };
 
 /* Room for any command's struct plus a tail the kernel does not know. */
@@ -186,12 +195,12 @@ FIXTURE_TEARDOWN(map)
 
 /* --- INFO --- */
 
-TEST_F(map, info_reports_abi_version_1)
+TEST_F(map, info_reports_abi_version_2)
 {
 	struct rcumap_info info;
 
 	ASSERT_EQ(0, rcumap_info(self->fd, &info));
-	EXPECT_EQ(1U, info.abi_version);
+	EXPECT_EQ(2U, info.abi_version);
 }
 
 TEST_F(map, info_reports_default_limits)
@@ -204,14 +213,23 @@ TEST_F(map, info_reports_default_limits)
 	EXPECT_EQ(DEFAULT_MAX_ENTRIES, info.max_entries);
 }
 
-TEST_F(map, info_reports_rcu_strategy)
+TEST_F(map, info_names_the_strategy_in_force)
 {
 	struct rcumap_info info;
 
 	ASSERT_EQ(0, rcumap_info(self->fd, &info));
 	/* Check the termination before treating it as a C string. */
 	ASSERT_NE(NULL, memchr(info.strategy, '\0', sizeof(info.strategy)));
-	EXPECT_STREQ("rcu", (const char *)info.strategy);
+	EXPECT_STREQ(rcumap_sync(), (const char *)info.strategy);
+}
+
+TEST_F(map, info_reports_a_power_of_two_of_buckets_for_max_entries)
+{
+	struct rcumap_info info;
+
+	ASSERT_EQ(0, rcumap_info(self->fd, &info));
+	EXPECT_GE(info.buckets, info.max_entries);
+	EXPECT_EQ(0U, info.buckets & (info.buckets - 1));
 }
 
 TEST_F(map, info_entries_zero_after_load)
@@ -950,7 +968,7 @@ TEST_F(map, every_command_with_size_too_small_fails_einval)
 	seed_map(_metadata, self->fd);
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		/* Nothing, the size alone, size and flags, one byte short. */
-		const size_t sizes[] = { 0, 4, 8, commands[i].size - 1 };
+		const size_t sizes[] = { 0, 4, 8, commands[i].min_size - 1 };
 
 		for (j = 0; j < ARRAY_SIZE(sizes); j++) {
 			valid_arg(&commands[i], &arg);
@@ -962,6 +980,31 @@ TEST_F(map, every_command_with_size_too_small_fails_einval)
 		}
 	}
 	assert_seed_intact(_metadata, self->fd);
+}
+
+/* A binary built for ABI version 1 works: nothing past its struct is written. */
+TEST_F(map, every_command_at_abi_v1_size_succeeds_and_writes_no_further)
+{
+	union any_arg arg;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		const unsigned char *tail = (unsigned char *)&arg +
+					    commands[i].min_size;
+		size_t j;
+
+		seed_map(_metadata, self->fd);
+		valid_arg(&commands[i], &arg);
+		memset((void *)tail, 0xa5, sizeof(arg) - commands[i].min_size);
+		arg.info.size = commands[i].min_size;
+		EXPECT_EQ(0, rcumap_ioctl(self->fd, commands[i].ioc, &arg))
+			TH_LOG("%s with size %zu", commands[i].name,
+			       commands[i].min_size);
+		for (j = 0; j < sizeof(arg) - commands[i].min_size; j++)
+			ASSERT_EQ(0xa5, tail[j])
+				TH_LOG("%s wrote byte %zu past its size",
+				       commands[i].name, commands[i].min_size + j);
+	}
 }
 
 TEST_F(map, every_command_with_nonzero_tail_fails_e2big)
@@ -998,7 +1041,7 @@ TEST_F(map, every_command_with_zero_tail_succeeds)
 	valid_arg(&commands[0], &arg);			/* INFO */
 	arg.info.size += tail;
 	ASSERT_EQ(0, rcumap_ioctl(self->fd, RCUMAP_IOC_INFO, &arg));
-	EXPECT_EQ(1U, arg.info.abi_version);
+	EXPECT_EQ(2U, arg.info.abi_version);
 	EXPECT_EQ(2U, arg.info.entries);
 
 	valid_arg(&commands[1], &arg);			/* PUT gamma */

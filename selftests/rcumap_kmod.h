@@ -97,19 +97,39 @@ static inline enum rcumap_loadable rcumap_check_loadable(char *path,
 	return RCUMAP_LOADABLE;
 }
 
-/* rcumap_load() - finit_module(2) rcumap.ko with @params ("" or NULL: none). */
+/*
+ * rcumap_sync() - the strategy the suite runs under: $RCUMAP_SYNC, else the
+ * module's default. make check runs the whole suite once per strategy.
+ */
+static inline const char *rcumap_sync(void)
+{
+	const char *env = getenv("RCUMAP_SYNC");
+
+	return env && *env ? env : "rcu";
+}
+
+/*
+ * rcumap_load() - finit_module(2) rcumap.ko with @params ("" or NULL: none),
+ * under the suite's strategy unless @params chooses one itself.
+ */
 static inline int rcumap_load(const char *params)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], all[512];
 	int fd, ret;
 
+	params = params ? params : "";
+	ret = snprintf(all, sizeof(all), "%s%s %s",
+		       strstr(params, "sync=") ? "" : "sync=",
+		       strstr(params, "sync=") ? "" : rcumap_sync(), params);
+	if (ret < 0 || (size_t)ret >= sizeof(all))
+		return -E2BIG;
 	ret = rcumap_ko_path(path, sizeof(path));
 	if (ret)
 		return ret;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(__NR_finit_module, fd, params ? params : "", 0) ? -errno : 0;
+	ret = syscall(__NR_finit_module, fd, all, 0) ? -errno : 0;
 	close(fd);
 	return ret;
 }

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # Shared by the shell selftests: TAP output, the root and file checks that
 # skip, and (re)loading the module. Sourced, never run.
@@ -46,8 +47,13 @@ require_root_and() {
 	done
 }
 
-# load_module KO [PARAMS...] - load a fresh instance of the module from KO.
+# load_module KO [PARAMS...] - load a fresh instance of the module from KO,
+# under the suite's strategy, $RCUMAP_SYNC (make check runs the suite once
+# per strategy), unless PARAMS choose one.
 load_module() {
 	rmmod rcumap 2>/dev/null
-	insmod "$@"
+	case "$*" in
+	*sync=*) insmod "$@" ;;
+	*) insmod "$@" ${RCUMAP_SYNC:+sync=$RCUMAP_SYNC} ;;
+	esac
 }

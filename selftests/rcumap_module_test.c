@@ -238,6 +238,30 @@ FIXTURE_VARIANT_ADD(bad_params, dev_mode_setuid_bit) {
 };
 
 /* One bad value among good ones still fails the whole load. */
+FIXTURE_VARIANT_ADD(bad_params, reap_ms_below_10) {
+	.params = "reap_ms=9",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, reap_ms_over_a_minute) {
+	.params = "reap_ms=60001",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, bug_unknown) {
+	.params = "bug=typo",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, bug_in_table_under_rhashtable) {
+	.params = "sync=rhashtable bug=add_rmw",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, sync_unknown) {
+	.params = "sync=spinlock",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, sync_empty) {
+	.params = "sync=",
+};
+
 FIXTURE_VARIANT_ADD(bad_params, bad_value_after_good_ones) {
 	.params = "max_entries=4 max_key_len=8 max_value_len=1048577",
 };
@@ -424,6 +448,60 @@ TEST_F(dev_mode, node_has_requested_mode)
 	EXPECT_EQ(variant->mode, st.st_mode & 07777)
 		TH_LOG("mode %04o, want %04o", st.st_mode & 07777,
 		       variant->mode);
+}
+
+/* ------------------------------------------------------------------ */
+/* Strategies (sync=)                                                   */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(strategy) {
+};
+
+FIXTURE_VARIANT(strategy) {
+	const char *name;
+};
+
+FIXTURE_VARIANT_ADD(strategy, rcu) { .name = "rcu" };
+FIXTURE_VARIANT_ADD(strategy, mutex) { .name = "mutex" };
+FIXTURE_VARIANT_ADD(strategy, rwlock) { .name = "rwlock" };
+FIXTURE_VARIANT_ADD(strategy, sharded) { .name = "sharded" };
+FIXTURE_VARIANT_ADD(strategy, owner) { .name = "owner" };
+FIXTURE_VARIANT_ADD(strategy, rhashtable) { .name = "rhashtable" };
+FIXTURE_VARIANT_ADD(strategy, none) { .name = "none" };
+
+FIXTURE_SETUP(strategy)
+{
+	start_unloaded(_metadata);
+}
+
+FIXTURE_TEARDOWN(strategy)
+{
+	end_unloaded(_metadata);
+}
+
+/* Single-threaded, so even sync=none must get this right. */
+TEST_F(strategy, loads_names_itself_and_stores)
+{
+	struct rcumap_stats stats = { 0 };
+	struct rcumap_info info;
+	char params[64], buf[8];
+	size_t len = sizeof(buf);
+	int fd, ret;
+
+	snprintf(params, sizeof(params), "sync=%s", variant->name);
+	ret = rcumap_load(params);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", params, strerror(-ret));
+	fd = rcumap_open_dev();
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
+	ASSERT_EQ(0, rcumap_info(fd, &info));
+	EXPECT_STREQ(variant->name, (const char *)info.strategy);
+	ASSERT_EQ(0, rcumap_stats(fd, &stats));
+	EXPECT_STREQ(variant->name, (const char *)stats.strategy);
+	ASSERT_EQ(0, rcumap_put(fd, "k", 1, "v", 1, RCUMAP_NOEXIST));
+	ASSERT_EQ(0, rcumap_get(fd, "k", 1, buf, &len));
+	EXPECT_EQ(1U, len);
+	EXPECT_EQ(0, rcumap_del(fd, "k", 1));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared settings for the vm/ scripts; sourced, never run.
 #
 # RCUMAP_CACHE   where test kernels and the unpacked source live
@@ -47,4 +48,18 @@ kernel_dir() {
 	hash=$(cat "$VM_DIR/configs/base.config" "$VM_DIR/configs/$flavour.config" |
 	       sha256sum | cut -c1-12)
 	echo "$RCUMAP_CACHE/kernel-$flavour-$ver-$hash"
+}
+
+# prepare_guest NAME - what a guest session needs, installed and built:
+# the packages, the cached test kernel, and the staged guest tree; the
+# build log goes to build/NAME-build.log. A script that runs another sets
+# RCUMAP_GUEST_READY=1 for it, so the guest is built once.
+prepare_guest() {
+	[ -z "${RCUMAP_GUEST_READY:-}" ] || return 0
+	"$VM_DIR/install-deps"
+	"$VM_DIR/build-kernel" kcsan >/dev/null
+	mkdir -p "$TOP_DIR/build"
+	make -C "$TOP_DIR" --no-print-directory guest \
+		>"$TOP_DIR/build/$1-build.log" 2>&1 ||
+		die "building the guest failed, see build/$1-build.log"
 }

@@ -69,6 +69,9 @@ struct config {
 	double theta;
 	uint8_t mix[NR_KINDS];	/* percent */
 	unsigned int batch;
+	uint32_t ttl_ms;	/* PUT: time to live, 0 for none */
+	bool touch;		/* GET: with RCUMAP_GET_TOUCH */
+	bool private_keys;	/* thread i uses keys i * keys ... */
 	bool pin, shared_fd, json, no_clear;
 	uint64_t seed;
 	double check_timeout;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,8 @@ enum {
 	OPT_THREADS = 256, OPT_DURATION, OPT_OPS, OPT_KEYS, OPT_KEY_SIZE,
 	OPT_VALUE_SIZE, OPT_DIST, OPT_THETA, OPT_MIX, OPT_BATCH, OPT_PIN,
 	OPT_SEED, OPT_DEV, OPT_JSON, OPT_MODE, OPT_NO_CLEAR, OPT_SHARED_FD,
-	OPT_CHECK_TIMEOUT, OPT_MAX_HISTORY, OPT_END,
+	OPT_CHECK_TIMEOUT, OPT_MAX_HISTORY, OPT_TTL, OPT_TOUCH,
+	OPT_PRIVATE_KEYS, OPT_END,
 };
 
 static const struct option long_options[] = {
@@ -45,6 +47,9 @@ static const struct option long_options[] = {
 	{ "shared-fd", no_argument, NULL, OPT_SHARED_FD },
 	{ "check-timeout", required_argument, NULL, OPT_CHECK_TIMEOUT },
 	{ "max-history", required_argument, NULL, OPT_MAX_HISTORY },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "touch", no_argument, NULL, OPT_TOUCH },
+	{ "private-keys", no_argument, NULL, OPT_PRIVATE_KEYS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,6 +92,14 @@ static void usage(void)
 "                    so a default mix gives its cas share to get\n"
 "  --seed S          seed of the choices of ops, keys and values (default:\n"
 "                    from the clock; always printed)\n"
+"  --ttl MS          mixed mode: PUT entries that expire MS milliseconds\n"
+"                    later, for the module's reaper to delete (not with\n"
+"                    --batch: RCUMAP_IOC_BATCH has no time to live)\n"
+"  --touch           GET with RCUMAP_GET_TOUCH, restarting the time to\n"
+"                    live of the entry read\n"
+"  --private-keys    mixed mode: each thread has --keys keys of its own,\n"
+"                    so no two threads ever touch one entry (they still\n"
+"                    share buckets)\n"
 "\n"
 "Setup and output:\n"
 "  --dev PATH        the device (default " RCUMAP_DEV_PATH ")\n"
@@ -203,6 +216,7 @@ static void parse_mix(const char *spec, uint8_t *mix)
 static void finish_config(struct config *c, const bool *given)
 {
 	const struct mode *m = c->mode;
+	uint64_t all_keys;
 
 	if (!given[OPT_DURATION] && !given[OPT_OPS])
 		c->duration = 5;
@@ -227,13 +241,22 @@ static void finish_config(struct config *c, const bool *given)
 			    m->name);
 	if (c->batch > 1 && c->mix[OP_CAS])
 		usage_error("--batch: cas cannot be batched (RCUMAP_IOC_BATCH has no CMPXCHG); give a --mix with cas=0");
+	if (c->private_keys && m != &mode_mixed)
+		usage_error("--private-keys: only with --mode mixed");
+	if (c->ttl_ms && m != &mode_mixed)
+		usage_error("--ttl: only with --mode mixed: the other modes check that entries stay");
+	if (c->ttl_ms && c->batch > 1)
+		usage_error("--ttl: not with --batch: RCUMAP_IOC_BATCH has no time to live");
 	if (given[OPT_THETA] && c->dist != DIST_ZIPF)
 		usage_error("--zipf-theta: only with --dist zipf");
 	if (m != &mode_lin && (given[OPT_CHECK_TIMEOUT] || given[OPT_MAX_HISTORY]))
 		usage_error("--check-timeout and --max-history: only with --mode linearizable");
-	if (c->key_size < 1 + key_digits(c->keys))
-		usage_error("--key-size: %u keys need keys of at least %u bytes",
-			    c->keys, 1 + key_digits(c->keys));
+	all_keys = c->private_keys ? (uint64_t)c->keys * c->threads : c->keys;
+	if (all_keys > UINT32_MAX)
+		usage_error("--private-keys: --keys times --threads is over 2^32");
+	if (c->key_size < 1 + key_digits(all_keys))
+		usage_error("--key-size: %" PRIu64 " keys need keys of at least %u bytes",
+			    all_keys, 1 + key_digits(all_keys));
 	if (m == &mode_owner && c->keys < c->threads + 1)
 		usage_error("--keys: --mode owner needs a key per thread and a shared one, at least %u",
 			    c->threads + 1);
@@ -258,6 +281,10 @@ static void parse_flag(struct config *c, int opt)
 		c->no_clear = true;
 	else if (opt == OPT_SHARED_FD)
 		c->shared_fd = true;
+	else if (opt == OPT_TOUCH)
+		c->touch = true;
+	else if (opt == OPT_PRIVATE_KEYS)
+		c->private_keys = true;
 }
 
 static void parse_dist(struct config *c, const char *arg)
@@ -315,6 +342,9 @@ static void parse_one(struct config *c, int opt, const char *arg)
 		break;
 	case OPT_MAX_HISTORY:
 		c->max_history = parse_uint(opt, arg, 1, INT32_MAX / 2);
+		break;
+	case OPT_TTL:
+		c->ttl_ms = parse_uint(opt, arg, 1, UINT32_MAX);
 		break;
 	default:
 		parse_flag(c, opt);

@@ -174,11 +174,12 @@ static void call_one(struct worker *w, struct hop *op)
 	op->call = now_ns();
 	switch (op->kind) {
 	case OP_GET:
-		ret = rcumap_get(w->fd, s.key, c->key_size, s.found, &len);
+		ret = rcumap_get_flags(w->fd, s.key, c->key_size, s.found,
+				       &len, c->touch ? RCUMAP_GET_TOUCH : 0);
 		break;
 	case OP_PUT:
-		ret = rcumap_put(w->fd, s.key, c->key_size, s.val,
-				 c->value_size, op->flags);
+		ret = rcumap_put_ttl(w->fd, s.key, c->key_size, s.val,
+				     c->value_size, op->flags, c->ttl_ms);
 		break;
 	case OP_DEL:
 		ret = rcumap_del(w->fd, s.key, c->key_size);
@@ -214,6 +215,7 @@ static void batch_op_init(const struct config *c, const struct hop *op,
 		.key = (uintptr_t)s->key,
 	};
 	if (op->kind == OP_GET) {
+		b->flags = c->touch ? RCUMAP_GET_TOUCH : 0;
 		b->value = (uintptr_t)s->found;
 		b->value_len = value_cap(c);
 	} else if (op->kind == OP_PUT) {
@@ -364,7 +366,8 @@ static uint64_t mixed_word(struct worker *w, uint32_t key)
 
 static void mixed_next(struct worker *w, struct hop *op)
 {
-	uint32_t key = pick_key(w);
+	const struct config *c = &w->h->cfg;
+	uint32_t key = pick_key(w) + (c->private_keys ? w->id * c->keys : 0);
 
 	*op = (struct hop){ .kind = pick_kind(w), .key = key };
 	switch (op->kind) {

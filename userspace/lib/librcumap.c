@@ -84,18 +84,32 @@ static int rcumap_elem_init(struct rcumap_elem *elem, unsigned int flags,
 int rcumap_put(int fd, const void *key, size_t key_len,
 	       const void *value, size_t value_len, unsigned int flags)
 {
+	return rcumap_put_ttl(fd, key, key_len, value, value_len, flags, 0);
+}
+
+int rcumap_put_ttl(int fd, const void *key, size_t key_len,
+		   const void *value, size_t value_len, unsigned int flags,
+		   uint32_t ttl_ms)
+{
 	struct rcumap_elem elem;
 	int ret = rcumap_elem_init(&elem, flags, key, key_len, value, value_len);
 
+	elem.ttl_ms = ttl_ms;
 	return ret ? ret : rcumap_ioctl(fd, RCUMAP_IOC_PUT, &elem);
 }
 
 int rcumap_get(int fd, const void *key, size_t key_len,
 	       void *buf, size_t *value_len)
 {
+	return rcumap_get_flags(fd, key, key_len, buf, value_len, 0);
+}
+
+int rcumap_get_flags(int fd, const void *key, size_t key_len,
+		     void *buf, size_t *value_len, unsigned int flags)
+{
 	struct rcumap_elem elem;
 	size_t cap = *value_len > UINT32_MAX ? UINT32_MAX : *value_len;
-	int ret = rcumap_elem_init(&elem, 0, key, key_len, buf, cap);
+	int ret = rcumap_elem_init(&elem, flags, key, key_len, buf, cap);
 
 	if (ret)
 		return ret;

@@ -22,12 +22,19 @@ int rcumap_close(int fd);
 int rcumap_info(int fd, struct rcumap_info *info);
 int rcumap_put(int fd, const void *key, size_t key_len,
 	       const void *value, size_t value_len, unsigned int flags);
+/* PUT an entry that expires @ttl_ms after its PUT or last touching GET. */
+int rcumap_put_ttl(int fd, const void *key, size_t key_len,
+		   const void *value, size_t value_len, unsigned int flags,
+		   uint32_t ttl_ms);
 /*
  * @value_len: in, the size of @buf; out, the length of the value, also when
  * the call fails with -ERANGE because @buf is too small.
  */
 int rcumap_get(int fd, const void *key, size_t key_len,
 	       void *buf, size_t *value_len);
+/* GET with flags: RCUMAP_GET_TOUCH restarts the entry's time to live. */
+int rcumap_get_flags(int fd, const void *key, size_t key_len,
+		     void *buf, size_t *value_len, unsigned int flags);
 int rcumap_del(int fd, const void *key, size_t key_len);
 /* @removed may be NULL. */
 int rcumap_clear(int fd, __u64 *removed);

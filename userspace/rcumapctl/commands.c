@@ -37,6 +37,7 @@ int cmd_info(const struct ctx *c)
 	out_u64("entries", info.entries);
 	out_str("strategy", info.strategy,
 		strnlen((const char *)info.strategy, sizeof(info.strategy)));
+	out_u64("buckets", info.buckets);
 	out_end();
 	return 0;
 }
@@ -45,9 +46,9 @@ int cmd_put(const struct ctx *c)
 {
 	unsigned int flags = c->opts & (OPT_NOEXIST | OPT_EXIST);
 
-	return key_status(c, rcumap_put(c->fd, c->key.data, c->key.len,
-					c->value[0].data, c->value[0].len,
-					flags));
+	return key_status(c, rcumap_put_ttl(c->fd, c->key.data, c->key.len,
+					    c->value[0].data, c->value[0].len,
+					    flags, c->ttl_ms));
 }
 
 int cmd_get(const struct ctx *c)
@@ -62,7 +63,9 @@ int cmd_get(const struct ctx *c)
 		if (ret)
 			break;
 		len = b.cap;
-		ret = rcumap_get(c->fd, c->key.data, c->key.len, b.data, &len);
+		ret = rcumap_get_flags(c->fd, c->key.data, c->key.len, b.data,
+				       &len, c->opts & OPT_TOUCH ?
+				       RCUMAP_GET_TOUCH : 0);
 		if (ret != -ERANGE)
 			break;
 	}
@@ -141,6 +144,9 @@ int cmd_stats(const struct ctx *c)
 	out_u64("misses", st.misses);
 	out_u64("entries", st.entries);
 	out_u64("bytes", st.bytes);
+	out_u64("expired", st.expired);
+	out_str("strategy", st.strategy,
+		strnlen((const char *)st.strategy, sizeof(st.strategy)));
 	out_end();
 	return 0;
 }

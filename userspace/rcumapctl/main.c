@@ -22,6 +22,7 @@ static const struct {
 	{ "--exist",	OPT_EXIST },
 	{ "--raw",	OPT_RAW },
 	{ "--hex",	OPT_HEX },
+	{ "--touch",	OPT_TOUCH },
 };
 
 /* Print "rcumapctl: WHAT: ENAME: text" for @ret, a negative errno. */
@@ -52,20 +53,20 @@ usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-#define OPT_PUT		(OPT_NOEXIST | OPT_EXIST | OPT_HEX)
+#define OPT_ADD		(OPT_NOEXIST | OPT_EXIST | OPT_HEX)
 
 static const struct command commands[] = {
 	{ "info", "info [--json]",
 		"show the map's limits and state", "", OPT_JSON, cmd_info },
-	{ "put", "put KEY VALUE [--noexist|--exist]",
-		"store VALUE under KEY", "kv", OPT_PUT, cmd_put },
-	{ "get", "get KEY [--raw]",
-		"print the value stored under KEY", "k", OPT_RAW | OPT_HEX,
-		cmd_get },
+	{ "put", "put KEY VALUE [--noexist|--exist] [--ttl=MS]",
+		"store VALUE under KEY", "kv", OPT_ADD | OPT_TTL, cmd_put },
+	{ "get", "get KEY [--raw] [--touch]",
+		"print the value stored under KEY", "k",
+		OPT_RAW | OPT_HEX | OPT_TOUCH, cmd_get },
 	{ "del", "del KEY",
 		"delete KEY", "k", OPT_HEX, cmd_del },
 	{ "add", "add KEY DELTA [--noexist|--exist]",
-		"add DELTA to a counter, print the sum", "kd", OPT_PUT,
+		"add DELTA to a counter, print the sum", "kd", OPT_ADD,
 		cmd_add },
 	{ "cas", "cas KEY EXPECTED NEW [--raw]",
 		"store NEW if KEY holds EXPECTED", "kvv", OPT_RAW | OPT_HEX,
@@ -88,7 +89,7 @@ static void usage(void)
 	     "\n"
 	     "Commands:");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		printf("  %-33s  %s\n", commands[i].synopsis, commands[i].help);
+		printf("  %-45s  %s\n", commands[i].synopsis, commands[i].help);
 	puts("\n"
 	     "Options:\n"
 	     "  --dev PATH   use PATH instead of " RCUMAP_DEV_PATH "\n"
@@ -97,6 +98,9 @@ static void usage(void)
 	     "  --noexist    put, add: fail with EEXIST if KEY is present\n"
 	     "  --exist      put, add: only change; exit 1 if KEY is missing\n"
 	     "  --raw        get, cas: no newline after the value\n"
+	     "  --ttl=MS     put: the entry expires MS milliseconds after\n"
+	     "               its put or its last get --touch\n"
+	     "  --touch      get: restart the entry's time to live\n"
 	     "  --json       info, stats: print a JSON object; dump: an array\n"
 	     "  -h, --help   show this help\n"
 	     "\n"
@@ -176,14 +180,29 @@ static unsigned int find_option(const struct command *cmd, const char *arg)
 	usage_error("%s: unknown option '%s'", cmd->name, arg);
 }
 
+/* put --ttl=MS: 1..UINT32_MAX milliseconds, all digits. */
+static uint32_t parse_ttl(const char *arg)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end || errno || !v ||
+	    v > UINT32_MAX)
+		usage_error("'--ttl=%s': MS is not 1..%u", arg, UINT32_MAX);
+	return v;
+}
+
 /*
  * Command options may sit before, between or after the arguments (a lone
  * "-" is an argument: stdin; so is a negative number); move the arguments
  * to the front of @argv and return how many there are.
  */
 static int parse_cmd_args(const struct command *cmd, int argc, char **argv,
-			  unsigned int *opts)
+			  struct ctx *c)
 {
+	unsigned int *opts = &c->opts;
 	bool options_done = false;
 	int i, n = 0;
 
@@ -196,6 +215,9 @@ static int parse_cmd_args(const struct command *cmd, int argc, char **argv,
 		} else if (is_help(argv[i])) {
 			usage();
 			exit(0);
+		} else if (!strncmp(argv[i], "--ttl=", 6) &&
+			   (cmd->opts & OPT_TTL)) {
+			c->ttl_ms = parse_ttl(argv[i] + 6);
 		} else {
 			*opts |= find_option(cmd, argv[i]);
 		}
@@ -277,7 +299,7 @@ int main(int argc, char **argv)
 	cmd = find_command(argv[i]);
 	c.name = cmd->name;
 	args = argv + i + 1;
-	n = parse_cmd_args(cmd, argc - i - 1, args, &c.opts);
+	n = parse_cmd_args(cmd, argc - i - 1, args, &c);
 	if (c.opts & OPT_HEX)
 		hex_mode = true;
 

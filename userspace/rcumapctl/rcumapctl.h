@@ -35,6 +35,8 @@ enum {
 	OPT_JSON	= 1 << 2,
 	OPT_RAW		= 1 << 3,
 	OPT_HEX		= 1 << 4,
+	OPT_TOUCH	= 1 << 5,
+	OPT_TTL		= 1 << 6,	/* --ttl=MS */
 };
 
 /* A key or value: @mem is what to free, NULL when @data points into argv. */
@@ -51,6 +53,7 @@ struct ctx {
 	struct blob key;
 	struct blob value[2];	/* VALUE; cas: EXPECTED and NEW */
 	int64_t delta;		/* add: DELTA */
+	uint32_t ttl_ms;	/* put: --ttl=MS */
 	const char *file;	/* load: FILE */
 };
 

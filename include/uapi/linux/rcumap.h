@@ -43,7 +43,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define RCUMAP_ABI_VERSION	1
+#define RCUMAP_ABI_VERSION	2
 #define RCUMAP_IOC_MAGIC	0xBC
 
 /* Ceilings for the max_key_len and max_value_len module parameters. */
@@ -82,6 +82,9 @@ enum rcumap_cmd {
  * @max_entries: out: most entries the map holds
  * @entries: out: entries in the map now
  * @strategy: out: NUL-terminated name of the synchronisation strategy
+ * @buckets: out: buckets in the table now: DUMP cursors run below it
+ *
+ * @buckets came with ABI version 2.
  */
 struct rcumap_info {
 	__u32 size;
@@ -92,17 +95,31 @@ struct rcumap_info {
 	__u32 max_entries;
 	__u64 entries;
 	__u8 strategy[RCUMAP_STRATEGY_LEN];
+	__u64 buckets;
 };
+
+/* RCUMAP_IOC_GET flags */
+#define RCUMAP_GET_TOUCH 1	/* restart the time to live of the entry */
 
 /**
  * struct rcumap_elem - RCUMAP_IOC_PUT, RCUMAP_IOC_GET and RCUMAP_IOC_DEL
  * @size: sizeof(struct rcumap_elem)
- * @flags: PUT: one of RCUMAP_ANY, RCUMAP_NOEXIST, RCUMAP_EXIST; else 0
+ * @flags: PUT: one of RCUMAP_ANY, RCUMAP_NOEXIST, RCUMAP_EXIST; GET: 0 or
+ *         RCUMAP_GET_TOUCH; DEL: 0
  * @key_len: length of the key, 1..max_key_len
  * @value_len: PUT: length of the value; GET: in: size of the buffer at
  *             @value, out: length of the value (also on -ERANGE); DEL: 0
  * @key: user pointer to the key
  * @value: user pointer to the value (PUT) or the buffer (GET); DEL: 0
+ * @ttl_ms: PUT: 0, or the entry's time to live in milliseconds; else 0
+ * @reserved: must be 0
+ *
+ * An entry PUT with a time to live is deleted once @ttl_ms have passed
+ * since its PUT or its last GET with RCUMAP_GET_TOUCH: not earlier, and
+ * at most about reap_ms (a module parameter) later, by the module's
+ * reaper. ADD and CMPXCHG keep an entry's time to live; PUT sets it anew.
+ * @ttl_ms and @reserved came with ABI version 2; a caller built for
+ * version 1 passes the smaller struct and gets entries that never expire.
  */
 struct rcumap_elem {
 	__u32 size;
@@ -111,6 +128,8 @@ struct rcumap_elem {
 	__u32 value_len;
 	__u64 key;
 	__u64 value;
+	__u32 ttl_ms;
+	__u32 reserved;
 };
 
 /**
@@ -137,6 +156,11 @@ struct rcumap_clear {
  * @misses: RCUMAP_IOC_GET calls that did not
  * @entries: entries in the map
  * @bytes: memory held by entries (headers, keys and values), in bytes
+ * @strategy: NUL-terminated name of the synchronisation strategy, as in
+ *            struct rcumap_info
+ * @expired: entries the reaper deleted because their time to live was up
+ *
+ * @strategy and @expired came with ABI version 2.
  *
  * The counters are per CPU and summed on read, so a snapshot taken while
  * other threads run is not atomic.
@@ -150,6 +174,8 @@ struct rcumap_stats {
 	__u64 misses;
 	__u64 entries;
 	__u64 bytes;
+	__u8 strategy[RCUMAP_STRATEGY_LEN];
+	__u64 expired;
 };
 
 /**

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sync=sharded, the sharded map of orcaman/concurrent-map: every bucket is
+ * a shard with its own spinlock, taken by readers and writers alike. CPUs
+ * working on different buckets never wait for each other, but a reader
+ * still writes the lock's cache line, and readers of one bucket queue.
+ * Readers hold the bucket lock too, so an unlinked entry can go at once.
+ */
+#include "../rcumap.h"
+
+const struct rcumap_sync_ops rcumap_sync_sharded = {
+	.name = "sharded",
+	RCUMAP_TABLE_MAP_OPS,
+	.lock_reader = rcumap_table_lock_bucket,
+	.unlock_reader = rcumap_table_unlock_bucket,
+	.lock_writer = rcumap_table_lock_bucket,
+	.unlock_writer = rcumap_table_unlock_bucket,
+	.lock_held = rcumap_table_bucket_locked,
+	.free_entry = rcumap_entry_free,
+};
