@@ -662,11 +662,11 @@ TEST_F(map, get_missing_key_fails_enoent)
 
 /* --- flags on commands that take none --- */
 
-TEST_F(map, get_with_flags_fails_einval)
+TEST_F(map, get_with_unknown_flags_fails_einval)
 {
 	char buf[16];
 	struct rcumap_elem elem = make_elem("alpha", 5, buf, sizeof(buf),
-					    RCUMAP_NOEXIST);
+					    RCUMAP_GET_TOUCH << 1);
 
 	seed_map(_metadata, self->fd);
 	EXPECT_EQ(-EINVAL, rcumap_ioctl(self->fd, RCUMAP_IOC_GET, &elem));
