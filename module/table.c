@@ -129,7 +129,9 @@ void rcumap_table_destroy(struct rcumap *map)
 
 /*
  * Under the bucket's write lock: decide, then link @entry in place of @old
- * (found by the caller) or at the head of the chain.
+ * (found by the caller) or at the head of the chain. The caller frees @old
+ * after: once freed, its memory may be another entry's, which a writer of
+ * another bucket may rightly write while the assertions below still hold.
  */
 static int rcumap_bucket_publish(struct rcumap *map,
 				 struct rcumap_bucket *bucket,
@@ -155,8 +157,6 @@ static int rcumap_bucket_publish(struct rcumap *map,
 	else
 		hlist_add_head_rcu(&entry->node, &bucket->head);
 	rcumap_entry_replaced(map, entry, old);
-	if (old)
-		map->sync->free_entry(old);
 	return 0;
 }
 
@@ -198,6 +198,8 @@ int rcumap_table_update(struct rcumap *map, struct rcumap_entry *entry,
 				 entry->key_len);
 	ret = rcumap_bucket_publish(map, bucket, entry, old, flags, prepare,
 				    arg);
+	if (!ret && old)
+		sync->free_entry(old);
 	sync->unlock_writer(map, bucket);
 	return ret;
 }
