@@ -291,9 +291,17 @@ int rcumap_table_add_racy(struct rcumap *map, struct rcumap_entry *key,
 	return ret;
 }
 
-/* Unlink @entry from @bucket, under its write lock, and free it. */
-static void rcumap_bucket_remove(struct rcumap *map, struct rcumap_entry *entry)
+/*
+ * Unlink @entry from @bucket and free it. Only under the bucket's write
+ * lock, which lockdep checks: a caller without it (the lessons' unlocked
+ * reaper) is reported at its first call, before two writers meet in a
+ * chain and corrupt it, which is how KCSAN would see it.
+ */
+static void rcumap_bucket_remove(struct rcumap *map,
+				 struct rcumap_bucket *bucket,
+				 struct rcumap_entry *entry)
 {
+	lockdep_assert_once(map->sync->lock_held(map, bucket));
 	hlist_del_rcu(&entry->node);
 	rcumap_entry_removed(map, entry);
 	map->sync->free_entry(entry);
@@ -317,7 +325,7 @@ int rcumap_table_del(struct rcumap *map, const void *key, u32 key_len)
 	map->sync->lock_writer(map, bucket);
 	entry = rcumap_bucket_find(map, bucket, hash, key, key_len);
 	if (entry)
-		rcumap_bucket_remove(map, entry);
+		rcumap_bucket_remove(map, bucket, entry);
 	map->sync->unlock_writer(map, bucket);
 	return entry ? 0 : -ENOENT;
 }
@@ -344,7 +352,7 @@ u64 rcumap_table_clear(struct rcumap *map)
 
 		map->sync->lock_writer(map, bucket);
 		hlist_for_each_entry_safe(entry, next, &bucket->head, node) {
-			rcumap_bucket_remove(map, entry);
+			rcumap_bucket_remove(map, bucket, entry);
 			removed++;
 		}
 		map->sync->unlock_writer(map, bucket);
@@ -417,7 +425,7 @@ u32 rcumap_table_reap(struct rcumap *map)
 			map->sync->lock_writer(map, bucket);
 		hlist_for_each_entry_safe(entry, next, &bucket->head, node) {
 			if (rcumap_entry_expired(entry, now)) {
-				rcumap_bucket_remove(map, entry);
+				rcumap_bucket_remove(map, bucket, entry);
 				rcumap_stats_count_expired(map);
 			} else if (entry->ttl_ms) {
 				mortal++;
