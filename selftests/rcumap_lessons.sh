@@ -44,12 +44,19 @@ done
 n=${1:?usage: rcumap_lessons.sh [-b] [-n RUNS] LESSON}
 
 # The lesson: name, bug and fix (module parameters), work (hammer
-# arguments), want (what its report must match, an ERE).
+# arguments), want (what its report must match, an ERE), and udelay
+# (KCSAN's udelay_task, microseconds a watch lasts) when not the default.
+udelay=''
 case $n in
 1) name=concurrent_map_writes
    bug="sync=none max_entries=64" fix="sync=rcu max_entries=64"
    work="--threads 4 --keys 16 --private-keys --mix get=50,put=50"
-   want='(data-race|assert: race) in .*rcumap_(table|bucket)_' ;;
+   want='(data-race|assert: race) in .*rcumap_(table|bucket)_'
+   # Two writers in one chain soon crash the kernel on a poisoned
+   # pointer; KCSAN's watch must see them before that. A longer watch
+   # (udelay_task) sees more of the other writer's accesses per watch,
+   # and slows both, so the race is seen sooner for the same damage.
+   udelay=400 ;;
 2) name=add_read_modify_write
    bug="bug=add_rmw" fix=""
    work="--mode counters --threads 4"
@@ -79,6 +86,8 @@ esac
 [ -w /sys/module/kcsan/parameters/skip_watch ] &&
 	echo "${RCUMAP_LESSON_SKIP_WATCH:-100}" \
 		>/sys/module/kcsan/parameters/skip_watch
+[ -n "$udelay" ] && [ -w /sys/module/kcsan/parameters/udelay_task ] &&
+	echo "$udelay" >/sys/module/kcsan/parameters/udelay_task
 echo 1 >/proc/sys/kernel/panic_on_oops
 
 # KCSAN's own rate limit: a race already reported is not reported again
