@@ -5,9 +5,11 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 BUILD := build
 CC ?= cc
+RCUMAP_VERSION := $(shell sed -n 's/^RCUMAP_VERSION := //p' Kbuild)
 
 USER_CFLAGS := -O2 -g -Wall -Wextra $(EXTRA_USER_CFLAGS) \
-	       -Iinclude/uapi -Iuserspace/lib
+	       -Iinclude/uapi -Iuserspace/lib \
+	       -DRCUMAP_VERSION='"$(RCUMAP_VERSION)"'
 LIB_SRCS := userspace/lib/librcumap.c userspace/lib/lincheck.c
 USER_HDRS := include/uapi/linux/rcumap.h $(wildcard userspace/lib/*.h)
 TOOLS := rcumapctl rcumap-hammer
@@ -19,7 +21,8 @@ SELFTEST_HDRS := $(wildcard selftests/*.h)
 GUEST := $(BUILD)/guest/rcumap
 
 .PHONY: all module tools deps kernel lint selftests guest check demo lesson \
-	lesson-rates shootout vm clean help
+	lesson-rates shootout vm install uninstall modules_install \
+	dkms-install dkms-remove clean help
 
 all: module tools
 
@@ -59,6 +62,87 @@ $(BUILD)/static/%: selftests/%.c $(LIB_SRCS) $(USER_HDRS) $(SELFTEST_HDRS)
 # The compat ioctl path, from a 32-bit process.
 $(BUILD)/static/rcumap_compat_test: SELFTEST_ARCH := -m32
 
+$(BUILD)/lib/librcumap.a: userspace/lib/librcumap.c $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c -o $(@D)/librcumap.o $<
+	$(AR) rcs $@ $(@D)/librcumap.o
+
+# Installation, where users expect it; DESTDIR stages it elsewhere.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+UDEVRULESDIR ?= /etc/udev/rules.d
+MAN_PAGES := $(wildcard docs/man/*.[1-9])
+# What 'make install' puts in place (under DESTDIR), for 'make uninstall'.
+INSTALLED := $(addprefix $(BINDIR)/,$(TOOLS) rcumap-races) \
+	     $(LIBDIR)/librcumap.a $(LIBDIR)/pkgconfig/librcumap.pc \
+	     $(INCLUDEDIR)/librcumap.h $(INCLUDEDIR)/linux/rcumap.h \
+	     $(UDEVRULESDIR)/60-rcumap.rules \
+	     $(foreach p,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
+SET_VERSION := sed 's/@VERSION@/$(RCUMAP_VERSION)/g'
+
+## make install    tools, library, header, man pages and the udev rule (PREFIX=/usr/local, DESTDIR)
+install: tools $(BUILD)/lib/librcumap.a
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(UDEVRULESDIR) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man,1 4)
+	install -m 0755 $(addprefix $(BUILD)/bin/,$(TOOLS)) $(DESTDIR)$(BINDIR)
+	$(SET_VERSION) userspace/races/rcumap-races \
+		>$(DESTDIR)$(BINDIR)/rcumap-races
+	chmod 0755 $(DESTDIR)$(BINDIR)/rcumap-races
+	install -m 0644 $(BUILD)/lib/librcumap.a $(DESTDIR)$(LIBDIR)
+	printf '%s\n' 'prefix=$(PREFIX)' 'Name: librcumap' \
+		'Description: userspace library for /dev/rcumap' \
+		'Version: $(RCUMAP_VERSION)' 'Cflags: -I$(INCLUDEDIR)' \
+		'Libs: -L$(LIBDIR) -lrcumap' \
+		>$(DESTDIR)$(LIBDIR)/pkgconfig/librcumap.pc
+	install -m 0644 userspace/lib/librcumap.h $(DESTDIR)$(INCLUDEDIR)
+	install -m 0644 include/uapi/linux/rcumap.h $(DESTDIR)$(INCLUDEDIR)/linux
+	install -m 0644 userspace/udev/60-rcumap.rules $(DESTDIR)$(UDEVRULESDIR)
+	for page in $(MAN_PAGES); do \
+		$(SET_VERSION) $$page >$(DESTDIR)$(MANDIR)/man$${page##*.}/$${page##*/} \
+			|| exit; \
+	done
+	@if [ -z "$(DESTDIR)" ] && ! getent group rcumap >/dev/null; then \
+		echo "groupadd --system rcumap"; groupadd --system rcumap; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && command -v udevadm >/dev/null; then \
+		udevadm control --reload || true; \
+	fi
+
+## make uninstall  remove what 'make install' installed (same PREFIX, DESTDIR)
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+## make modules_install  install rcumap.ko for KDIR's kernel in updates/, then depmod
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+
+DKMS_SRC := /usr/src/rcumap-$(RCUMAP_VERSION)
+# The kernel DKMS builds for: KVER=, else the running one.
+KVER ?= $(shell uname -r)
+
+## make dkms-install  rebuild rcumap.ko with DKMS for every kernel (KVER= now)
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp -r Kbuild Makefile module include $(DKMS_SRC)
+	$(MAKE) -C $(DKMS_SRC) --no-print-directory clean
+	$(SET_VERSION) module/dkms.conf >$(DKMS_SRC)/dkms.conf
+	if dkms status rcumap/$(RCUMAP_VERSION) | grep -q .; then \
+		dkms remove rcumap/$(RCUMAP_VERSION) --all; \
+	fi
+	dkms add rcumap/$(RCUMAP_VERSION)
+	dkms install rcumap/$(RCUMAP_VERSION) -k $(KVER)
+
+## make dkms-remove   remove rcumap from DKMS, for every kernel
+dkms-remove:
+	dkms remove rcumap/$(RCUMAP_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
 ## make deps       install the Debian packages rcumap needs (when missing)
 deps:
 	vm/install-deps
@@ -88,9 +172,10 @@ guest:
 		$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS) \
 		rcumap-broken-stale-get.ko) selftests/rcumap_lib.sh \
 		selftests/rcumap_lessons.sh \
-		selftests/rcumapctl_test.sh selftests/rcumap_hammer_test.sh
+		selftests/rcumapctl_test.sh selftests/rcumap_hammer_test.sh \
+		selftests/rcumap_trace_test.sh
 
-## make check      the full gate: deps, kernel, lint, build, kselftests in QEMU
+## make check      the full gate: lint, install, kselftests on the KCSAN and stock kernels, lessons
 check:
 	vm/check
 
@@ -116,9 +201,11 @@ vm: guest
 
 ## make clean      remove build outputs (the cached kernel stays)
 clean:
-	rm -rf $(BUILD) module/*.o module/*.ko module/*.mod* module/.*.cmd \
-		.*.cmd .module-common.o Module.symvers modules.order \
-		module/modules.order
+	rm -rf $(BUILD)
+	find . \( -path ./$(BUILD) -o -path ./.git \) -prune -o \( -name '*.o' -o -name '*.ko' \
+		-o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
+		-o -name '*.order' -o -name '*.symvers' \) -type f -print0 | \
+		xargs -0r rm -f
 
 ## make help       this list
 help:

@@ -9,13 +9,17 @@
 #include <linux/workqueue.h>
 
 #include "rcumap.h"
+#include "rcumap_trace.h"
 
 static void rcumap_reaper_work(struct work_struct *work)
 {
 	struct rcumap *map = container_of(to_delayed_work(work), struct rcumap,
 					  reaper);
+	u32 expired, mortal;
 
-	if (map->sync->reap(map))
+	mortal = map->sync->reap(map, &expired);
+	trace_rcumap_reap(expired, mortal);
+	if (mortal)
 		rcumap_reaper_kick(map);
 }
 

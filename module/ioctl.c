@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 
 #include "rcumap.h"
+#include "rcumap_trace.h"
 
 union rcumap_ucmd_buffer {
 	struct rcumap_info info;
@@ -168,6 +169,7 @@ static int rcumap_ioctl_clear(struct rcumap_ucmd *ucmd)
 	if (rcumap_ucmd_respond(ucmd))
 		return -EFAULT;
 	clear->removed = ucmd->map->sync->clear(ucmd->map);
+	trace_rcumap_clear(clear->removed);
 	return rcumap_ucmd_respond(ucmd);
 }
 

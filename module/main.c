@@ -162,3 +162,4 @@ module_exit(rcumap_exit);
 MODULE_DESCRIPTION("RCU-protected hashtable behind an ioctl device");
 MODULE_AUTHOR("The rcumap developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(RCUMAP_VERSION);

@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 
 #include "rcumap.h"
+#include "rcumap_trace.h"
 
 /*
  * Values up to this size pass through the stack; larger ones through a
@@ -74,8 +75,10 @@ static int rcumap_copy_key(const struct rcumap *map,
 }
 
 /*
- * Allocate an entry for a value of @value_len bytes and copy in the key,
- * and the value too when @value is given.
+ * Allocate an entry for a value of @value_len bytes, copy in the key, and
+ * the value too when @value is given, and hash the key: the strategies'
+ * update takes the hash from the entry, and the trace events want it after
+ * the entry is published, when it may already be freed.
  */
 static int rcumap_entry_from_user(const struct rcumap *map, u32 key_len,
 				  const void __user *key, u32 value_len,
@@ -97,6 +100,7 @@ static int rcumap_entry_from_user(const struct rcumap *map, u32 key_len,
 		rcumap_entry_free(entry);
 		return -EFAULT;
 	}
+	entry->hash = rcumap_hash(map, entry->data, key_len);
 	*entryp = entry;
 	return 0;
 }
@@ -114,14 +118,17 @@ int rcumap_op_get(struct rcumap *map, struct rcumap_req *req)
 {
 	u8 key[RCUMAP_KEY_LEN_LIMIT];
 	struct rcumap_kbuf kb;
-	u32 value_len;
+	u32 value_len = 0;
 	int ret;
 
 	if (req->flags & ~RCUMAP_GET_TOUCH || req->ttl_ms)
-		return -EINVAL;
-	ret = rcumap_copy_key(map, req, key);
-	if (ret)
+		ret = -EINVAL;
+	else
+		ret = rcumap_copy_key(map, req, key);
+	if (ret) {
+		trace_rcumap_get(map, NULL, 0, req->key_len, 0, ret);
 		return ret;
+	}
 
 	/* The value can change between two lookups, hence the loop. */
 	rcumap_kbuf_init(&kb, req->value_len);
@@ -141,6 +148,7 @@ int rcumap_op_get(struct rcumap *map, struct rcumap_req *req)
 		req->value_len = value_len;
 out:
 	rcumap_kbuf_free(&kb);
+	trace_rcumap_get(map, key, 0, req->key_len, value_len, ret);
 	return ret;
 }
 
@@ -156,20 +164,24 @@ out:
 int rcumap_op_put(struct rcumap *map, struct rcumap_req *req)
 {
 	struct rcumap_entry *entry;
-	int ret;
+	u32 hash = 0;
+	int ret = -EINVAL;
 
 	if (req->flags > RCUMAP_EXIST || req->delta)
-		return -EINVAL;
+		goto out;
 	ret = rcumap_entry_from_user(map, req->key_len, req->key,
 				     req->value_len, req->value, &entry);
 	if (ret)
-		return ret;
+		goto out;
+	hash = entry->hash;
 	entry->ttl_ms = req->ttl_ms;
 	ret = map->sync->update(map, entry, req->flags, NULL, NULL);
 	if (ret)
 		rcumap_entry_free(entry);
 	else if (req->ttl_ms)
 		rcumap_reaper_kick(map);
+out:
+	trace_rcumap_put(map, NULL, hash, req->key_len, req->value_len, ret);
 	return ret;
 }
 
@@ -188,11 +200,16 @@ int rcumap_op_del(struct rcumap *map, struct rcumap_req *req)
 
 	if (req->flags || req->value || req->value_len || req->delta ||
 	    req->ttl_ms)
-		return -EINVAL;
-	ret = rcumap_copy_key(map, req, key);
-	if (ret)
+		ret = -EINVAL;
+	else
+		ret = rcumap_copy_key(map, req, key);
+	if (ret) {
+		trace_rcumap_del(map, NULL, 0, req->key_len, 0, ret);
 		return ret;
-	return map->sync->del(map, key, req->key_len);
+	}
+	ret = map->sync->del(map, key, req->key_len);
+	trace_rcumap_del(map, key, 0, req->key_len, 0, ret);
+	return ret;
 }
 
 struct rcumap_add_arg {
@@ -231,15 +248,17 @@ int rcumap_op_add(struct rcumap *map, struct rcumap_req *req)
 {
 	struct rcumap_add_arg add = { .delta = req->delta };
 	struct rcumap_entry *entry;
-	int ret;
+	u32 hash = 0;
+	int ret = -EINVAL;
 
 	if (req->flags > RCUMAP_EXIST || req->value || req->value_len ||
 	    req->ttl_ms)
-		return -EINVAL;
+		goto out;
 	ret = rcumap_entry_from_user(map, req->key_len, req->key, sizeof(u64),
 				     NULL, &entry);
 	if (ret)
-		return ret;
+		goto out;
+	hash = entry->hash;
 	ret = -ENOENT;
 	/* LESSON 2 (bug=add_rmw): see rcumap_table_add_racy(). */
 	if (rcumap_bug(RCUMAP_BUG_ADD_RMW) && req->flags != RCUMAP_NOEXIST)
@@ -251,10 +270,11 @@ int rcumap_op_add(struct rcumap *map, struct rcumap_req *req)
 			entry = NULL;	/* the map's now */
 	}
 	rcumap_entry_free(entry);
-	if (ret)
-		return ret;
-	req->delta = add.sum;
-	return 0;
+	if (!ret)
+		req->delta = add.sum;
+out:
+	trace_rcumap_add(map, NULL, hash, req->key_len, sizeof(u64), ret);
+	return ret;
 }
 
 struct rcumap_cmpxchg_arg {
@@ -297,17 +317,20 @@ int rcumap_op_cmpxchg(struct rcumap *map, struct rcumap_cmpxchg *cmd)
 {
 	struct rcumap_cmpxchg_arg cx = { .expected_len = cmd->expected_len };
 	struct rcumap_entry *entry;
-	int ret;
+	u32 hash = 0;
+	int ret = -EINVAL;
 
 	if (cmd->flags)
-		return -EINVAL;
+		goto out;
+	ret = -E2BIG;
 	if (cmd->expected_len > map->max_value_len)
-		return -E2BIG;
+		goto out;
 	ret = rcumap_entry_from_user(map, cmd->key_len,
 				     u64_to_user_ptr(cmd->key), cmd->value_len,
 				     u64_to_user_ptr(cmd->value), &entry);
 	if (ret)
-		return ret;
+		goto out;
+	hash = entry->hash;
 
 	rcumap_kbuf_init(&cx.expected, cmd->expected_len);
 	rcumap_kbuf_init(&cx.found, cmd->found_len);
@@ -334,6 +357,9 @@ int rcumap_op_cmpxchg(struct rcumap *map, struct rcumap_cmpxchg *cmd)
 		cmd->found_len = cx.found_len;
 	rcumap_kbuf_free(&cx.expected);
 	rcumap_kbuf_free(&cx.found);
+out:
+	trace_rcumap_cmpxchg(map, NULL, hash, cmd->key_len, cmd->value_len,
+			     ret);
 	return ret;
 }
 

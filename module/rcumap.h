@@ -86,7 +86,8 @@ typedef int (*rcumap_prepare_fn)(struct rcumap_entry *entry,
  * @name: the value of sync= that selects it; INFO and STATS report it
  * @init: set up an empty map (optional; the bucket table's by default)
  * @destroy: free the map and every entry; no caller is left
- * @update: insert or replace, see rcumap_table_update()
+ * @update: insert or replace an entry whose key the caller has hashed,
+ *          see rcumap_table_update()
  * @get: copy a value out, see rcumap_table_get()
  * @del: delete a key, see rcumap_table_del()
  * @clear: delete every entry, see rcumap_table_clear()
@@ -95,7 +96,7 @@ typedef int (*rcumap_prepare_fn)(struct rcumap_entry *entry,
  *        over @dump_bucket by default)
  * @nr_buckets: buckets DUMP runs over now (optional; the bucket table's
  *              number by default)
- * @reap: delete the entries whose time to live is up, see
+ * @reap: delete the entries whose time to live is up, and count them, see
  *        rcumap_table_reap()
  * @lock_reader: bucket table: begin a lookup in @bucket
  * @unlock_reader: bucket table: end it
@@ -126,7 +127,7 @@ struct rcumap_sync_ops {
 	int (*dump)(struct rcumap *map, u32 *index, u32 end, void *buf,
 		    u32 buf_len, u32 *used, u32 *count);
 	u32 (*nr_buckets)(struct rcumap *map);
-	u32 (*reap)(struct rcumap *map);
+	u32 (*reap)(struct rcumap *map, u32 *expired);
 
 	void (*lock_reader)(struct rcumap *map, struct rcumap_bucket *bucket);
 	void (*unlock_reader)(struct rcumap *map, struct rcumap_bucket *bucket);
@@ -220,7 +221,7 @@ int rcumap_table_del(struct rcumap *map, const void *key, u32 key_len);
 u64 rcumap_table_clear(struct rcumap *map);
 int rcumap_table_dump_bucket(struct rcumap *map, u32 index, void *buf,
 			     u32 buf_len, u32 *used, u32 *count);
-u32 rcumap_table_reap(struct rcumap *map);
+u32 rcumap_table_reap(struct rcumap *map, u32 *expired);
 
 /* entry.c: entries and the pieces every strategy shares */
 u32 rcumap_hash(const struct rcumap *map, const void *key, u32 key_len);

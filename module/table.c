@@ -163,8 +163,8 @@ static int rcumap_bucket_publish(struct rcumap *map,
 /**
  * rcumap_table_update() - insert or replace an entry
  * @map: the map
- * @entry: an entry from rcumap_entry_alloc() with its key filled in; the map
- *         owns it on success
+ * @entry: an entry from rcumap_entry_alloc() with its key and its hash
+ *         filled in; the map owns it on success
  * @flags: RCUMAP_ANY, RCUMAP_NOEXIST or RCUMAP_EXIST
  * @prepare: NULL when @entry is complete; else called under the bucket's
  *           write lock with the entry about to be replaced (NULL if the key
@@ -190,7 +190,6 @@ int rcumap_table_update(struct rcumap *map, struct rcumap_entry *entry,
 	struct rcumap_entry *old;
 	int ret;
 
-	entry->hash = rcumap_hash(map, entry->data, entry->key_len);
 	bucket = rcumap_bucket(map, entry->hash);
 
 	sync->lock_writer(map, bucket);
@@ -253,7 +252,7 @@ int rcumap_table_get(struct rcumap *map, const void *key, u32 key_len,
  * rcumap_table_add_racy() - LESSON 2 (bug=add_rmw): ADD as a plain read,
  * then a plain write, of the counter in place
  * @map: the map
- * @key: an entry holding the key
+ * @key: an entry holding the key and its hash
  * @delta: the amount to add
  * @sum: out: the value written
  *
@@ -271,14 +270,14 @@ int rcumap_table_get(struct rcumap *map, const void *key, u32 key_len,
 int rcumap_table_add_racy(struct rcumap *map, struct rcumap_entry *key,
 			  u64 delta, u64 *sum)
 {
-	u32 hash = rcumap_hash(map, key->data, key->key_len);
-	struct rcumap_bucket *bucket = rcumap_bucket(map, hash);
+	struct rcumap_bucket *bucket = rcumap_bucket(map, key->hash);
 	struct rcumap_entry *entry;
 	int ret = -ENOENT;
 	u64 *counter;
 
 	map->sync->lock_reader(map, bucket);
-	entry = rcumap_bucket_find(map, bucket, hash, key->data, key->key_len);
+	entry = rcumap_bucket_find(map, bucket, key->hash, key->data,
+				   key->key_len);
 	if (entry && entry->value_len != sizeof(*counter)) {
 		ret = -EMSGSIZE;
 	} else if (entry) {
@@ -398,6 +397,7 @@ int rcumap_table_dump_bucket(struct rcumap *map, u32 index, void *buf,
 /**
  * rcumap_table_reap() - delete every entry whose time to live is up
  * @map: the map
+ * @expired: out: the entries deleted
  *
  * A bucket at a time under its write lock, like CLEAR, so it races with
  * nothing: a writer replacing an entry the reaper is about to delete
@@ -406,7 +406,7 @@ int rcumap_table_dump_bucket(struct rcumap *map, u32 index, void *buf,
  * Context: process context, may sleep; the reaper's work.
  * Return: the entries left that may still expire.
  */
-u32 rcumap_table_reap(struct rcumap *map)
+u32 rcumap_table_reap(struct rcumap *map, u32 *expired)
 {
 	/* LESSON 3 (bug=reaper_unlocked): the cleaner takes no lock. */
 	bool unlocked = rcumap_bug(RCUMAP_BUG_REAPER_UNLOCKED);
@@ -414,6 +414,7 @@ u32 rcumap_table_reap(struct rcumap *map)
 	struct hlist_node *next;
 	u32 i, mortal = 0;
 
+	*expired = 0;
 	for (i = 0; i <= map->bucket_mask; i++) {
 		struct rcumap_bucket *bucket = &map->buckets[i];
 		unsigned long now = jiffies;
@@ -427,6 +428,7 @@ u32 rcumap_table_reap(struct rcumap *map)
 			if (rcumap_entry_expired(entry, now)) {
 				rcumap_bucket_remove(map, bucket, entry);
 				rcumap_stats_count_expired(map);
+				(*expired)++;
 			} else if (entry->ttl_ms) {
 				mortal++;
 			}

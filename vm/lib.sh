@@ -14,6 +14,12 @@ TOP_DIR=$(dirname "$VM_DIR")
 RCUMAP_CACHE=${RCUMAP_CACHE:-$HOME/.cache/rcumap}
 KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
+# rcumap_version - the release, from the one line that sets it (Kbuild), as
+# the Makefile reads it.
+rcumap_version() {
+	sed -n 's/^RCUMAP_VERSION := //p' "$TOP_DIR/Kbuild"
+}
+
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -62,4 +68,43 @@ prepare_guest() {
 	make -C "$TOP_DIR" --no-print-directory guest \
 		>"$TOP_DIR/build/$1-build.log" 2>&1 ||
 		die "building the guest failed, see build/$1-build.log"
+}
+
+# tap_check NAME COMMAND... - run COMMAND and print one TAP line for it,
+# with COMMAND's output as "# " lines when it fails; tap_n and tap_failed
+# count the checks and the failures.
+tap_n=0 tap_failed=0
+tap_check() {
+	local name=$1 tap_out
+	shift
+	tap_n=$((tap_n + 1))
+	if tap_out=$("$@" 2>&1); then
+		echo "ok $tap_n - $name"
+	else
+		printf '%s\n' "$tap_out" | sed 's/^/# /'
+		echo "not ok $tap_n - $name"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+# tap_done WHAT - the "# WHAT: N passed, N failed" line after tap_check's
+# lines; fails if any check failed.
+tap_done() {
+	echo "# $1: $((tap_n - tap_failed)) passed, $tap_failed failed"
+	[ "$tap_failed" = 0 ]
+}
+
+# man_warnings PAGE... - render each man page as man(1) does, with its
+# warnings on; print the warnings of each page that has any, and fail then.
+man_warnings() {
+	local page err status=0
+	for page; do
+		err=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 \
+			-l "$page" 2>&1 >/dev/null)
+		if [ -n "$err" ]; then
+			printf '%s: man --warnings:\n%s\n' "$page" "$err"
+			status=1
+		fi
+	done
+	return "$status"
 }

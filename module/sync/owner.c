@@ -45,7 +45,8 @@ enum rcumap_owner_op {
  * @index: DUMP: in and out, the bucket
  * @buf: GET, DUMP: the kernel buffer
  * @buf_len: GET, DUMP: its size
- * @out_len: GET: the value's length; DUMP: bytes used
+ * @out_len: GET: the value's length; DUMP: bytes used; REAP: entries
+ *           expired
  * @count: DUMP: records written
  * @ret: the result; CLEAR: entries removed; REAP: entries that may expire
  */
@@ -96,7 +97,7 @@ static s64 rcumap_owner_run(struct rcumap *map, struct rcumap_owner_req *req)
 					   req->buf_len, req->out_len,
 					   req->count);
 	case RCUMAP_OWNER_REAP:
-		return rcumap_table_reap(map);
+		return rcumap_table_reap(map, req->out_len);
 	}
 	return -EINVAL;
 }
@@ -191,9 +192,11 @@ static int rcumap_owner_dump(struct rcumap *map, u32 *index, u32 end,
 	return rcumap_owner_call(map, &req);
 }
 
-static u32 rcumap_owner_reap(struct rcumap *map)
+static u32 rcumap_owner_reap(struct rcumap *map, u32 *expired)
 {
-	struct rcumap_owner_req req = { .op = RCUMAP_OWNER_REAP };
+	struct rcumap_owner_req req = {
+		.op = RCUMAP_OWNER_REAP, .out_len = expired,
+	};
 
 	return rcumap_owner_call(map, &req);
 }

@@ -115,13 +115,12 @@ static int rcumap_rht_update(struct rcumap *map, struct rcumap_entry *entry,
 	struct rcumap_rht_key k = {
 		.key = entry->data,
 		.key_len = entry->key_len,
-		.hash = rcumap_hash(map, entry->data, entry->key_len),
+		.hash = entry->hash,
 	};
 	struct rcumap_entry *old;
 	bool raced;
 	int ret;
 
-	entry->hash = k.hash;
 	do {
 		rcu_read_lock();
 		old = rcumap_rht_lookup(map, &k);
@@ -220,7 +219,7 @@ static u64 rcumap_rht_clear(struct rcumap *map)
 }
 
 /* The reaper: like CLEAR, but only what has expired. */
-static u32 rcumap_rht_reap(struct rcumap *map)
+static u32 rcumap_rht_reap(struct rcumap *map, u32 *expired)
 {
 	const struct bucket_table *tbl;
 	struct rcumap_entry *entry;
@@ -228,15 +227,18 @@ static u32 rcumap_rht_reap(struct rcumap *map)
 	unsigned long now;
 	u32 i, mortal = 0;
 
+	*expired = 0;
 	for (i = 0; i < rcumap_rht_nr_buckets(map); i++) {
 		rcu_read_lock();
 		tbl = rcumap_rht_table(map);
 		now = jiffies;
 		rht_for_each_entry_rcu(entry, pos, tbl, i, rht_node) {
-			if (!rcumap_entry_expired(entry, now))
+			if (!rcumap_entry_expired(entry, now)) {
 				mortal += !!entry->ttl_ms;
-			else if (rcumap_rht_remove(map, entry))
+			} else if (rcumap_rht_remove(map, entry)) {
 				rcumap_stats_count_expired(map);
+				(*expired)++;
+			}
 		}
 		rcu_read_unlock();
 		cond_resched();

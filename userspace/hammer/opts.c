@@ -24,7 +24,7 @@ enum {
 	OPT_VALUE_SIZE, OPT_DIST, OPT_THETA, OPT_MIX, OPT_BATCH, OPT_PIN,
 	OPT_SEED, OPT_DEV, OPT_JSON, OPT_MODE, OPT_NO_CLEAR, OPT_SHARED_FD,
 	OPT_CHECK_TIMEOUT, OPT_MAX_HISTORY, OPT_TTL, OPT_TOUCH,
-	OPT_PRIVATE_KEYS, OPT_END,
+	OPT_PRIVATE_KEYS, OPT_VERSION, OPT_END,
 };
 
 static const struct option long_options[] = {
@@ -51,12 +51,14 @@ static const struct option long_options[] = {
 	{ "touch", no_argument, NULL, OPT_TOUCH },
 	{ "private-keys", no_argument, NULL, OPT_PRIVATE_KEYS },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
 static void usage(void)
 {
 	printf("Usage: rcumap-hammer [OPTIONS]\n"
+"       rcumap-hammer --help | --version\n"
 "\n"
 "Hammer " RCUMAP_DEV_PATH " from many threads; report throughput, latency\n"
 "and errors by op; in the verification modes, check the map's answers.\n"
@@ -111,13 +113,16 @@ static void usage(void)
 "                    the run stops early when the history is full\n"
 "  --json            print the report as one JSON object\n"
 "  -h, --help        show this help\n"
+"  --version         show the version and the rcumap ABI version\n"
 "\n"
 "Keys are a letter and the key index in decimal, zero-padded to --key-size:\n"
 "add uses counter keys \"c...\", the other ops \"k...\", so that add never\n"
-"meets a --value-size value. PUT and ADD flags are random (half ANY, a\n"
-"quarter each NOEXIST and EXIST), so some ops fail by design: ENOENT,\n"
-"EEXIST, ECANCELED, ENOSPC, EMSGSIZE and ERANGE are expected outcomes, any\n"
-"other errno fails the run. With --batch, latency is per batch.\n"
+"meets a --value-size value (counters and lost-update use counter keys\n"
+"only). The mixed and linearizable modes choose PUT and ADD flags at\n"
+"random (half ANY, a quarter each NOEXIST and EXIST), owner mode those of\n"
+"PUT, so some ops fail by design: ENOENT, EEXIST, ECANCELED, ENOSPC,\n"
+"EMSGSIZE and ERANGE are expected outcomes, any other errno fails the\n"
+"run. With --batch, latency is per batch.\n"
 "\n"
 "Exit status: 0 ok; 1 verification failed or unexpected errors; 2 the\n"
 "linearizability check could not decide (unknown is never pass); 3 setup\n"
@@ -374,6 +379,10 @@ void parse_options(int argc, char **argv, struct config *c)
 	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			usage();
+			exit(EXIT_OK);
+		}
+		if (opt == OPT_VERSION) {
+			rcumap_print_version("rcumap-hammer");
 			exit(EXIT_OK);
 		}
 		if (opt == '?')

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -38,6 +39,12 @@ const char *rcumap_errno_name(int err)
 		if (errno_names[i].err == err)
 			return errno_names[i].name;
 	return NULL;
+}
+
+void rcumap_print_version(const char *tool)
+{
+	printf("%s %s (rcumap ABI %d)\n", tool, RCUMAP_VERSION,
+	       RCUMAP_ABI_VERSION);
 }
 
 int rcumap_open(const char *path)

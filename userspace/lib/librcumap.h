@@ -83,6 +83,16 @@ int rcumap_batch(int fd, struct rcumap_batch_op *ops, unsigned int count,
  */
 const char *rcumap_errno_name(int err);
 
+/**
+ * rcumap_print_version() - print a tool's --version line on stdout
+ * @tool: the tool's name
+ *
+ * The line is "TOOL VERSION (rcumap ABI N)": VERSION is the release,
+ * RCUMAP_VERSION, which the build passes from the Kbuild file; N is the
+ * RCUMAP_ABI_VERSION of the <linux/rcumap.h> built against.
+ */
+void rcumap_print_version(const char *tool);
+
 /*
  * The raw ioctl, for callers that must build the argument themselves
  * (tests of malformed input). @arg's size field is used as given.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rcumapctl's command line: the global options, the table of commands,
- * their options and arguments, --help, and the messages and exit status.
+ * their options and arguments, --help and --version, and the messages and
+ * exit status.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -86,15 +87,18 @@ static void usage(void)
 	size_t i;
 
 	puts("Usage: rcumapctl [--dev PATH] [--hex] COMMAND [ARGS...]\n"
+	     "       rcumapctl --help | --version\n"
 	     "\n"
 	     "Commands:");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		printf("  %-45s  %s\n", commands[i].synopsis, commands[i].help);
 	puts("\n"
 	     "Options:\n"
-	     "  --dev PATH   use PATH instead of " RCUMAP_DEV_PATH "\n"
+	     "  --dev PATH   use PATH instead of " RCUMAP_DEV_PATH "; also\n"
+	     "               --dev=PATH\n"
 	     "  --hex        KEY and VALUE are hex strings, get, cas and dump\n"
-	     "               print hex; may also follow the command\n"
+	     "               print hex; may also follow put, get, del, add,\n"
+	     "               cas and dump\n"
 	     "  --noexist    put, add: fail with EEXIST if KEY is present\n"
 	     "  --exist      put, add: only change; exit 1 if KEY is missing\n"
 	     "  --raw        get, cas: no newline after the value\n"
@@ -103,6 +107,7 @@ static void usage(void)
 	     "  --touch      get: restart the entry's time to live\n"
 	     "  --json       info, stats: print a JSON object; dump: an array\n"
 	     "  -h, --help   show this help\n"
+	     "  --version    show the version and the rcumap ABI version\n"
 	     "\n"
 	     "A KEY or VALUE of '-' is read from standard input as raw bytes,\n"
 	     "and so is load's FILE '-'. Put '--' before arguments that start\n"
@@ -128,9 +133,21 @@ static void usage(void)
 	     );
 }
 
-static bool is_help(const char *arg)
+/* --help and --version work anywhere on the command line. */
+static bool is_info_option(const char *arg)
 {
-	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help") ||
+	       !strcmp(arg, "--version");
+}
+
+/* Show what @arg, one of is_info_option()'s, asks for and exit. */
+static void __attribute__((noreturn)) info_option(const char *arg)
+{
+	if (!strcmp(arg, "--version"))
+		rcumap_print_version("rcumapctl");
+	else
+		usage();
+	exit(0);
 }
 
 /* Global options come before the command; return the command's index. */
@@ -147,9 +164,8 @@ static int parse_globals(int argc, char **argv, const char **dev)
 			*dev = argv[i];
 		} else if (!strncmp(argv[i], "--dev=", 6)) {
 			*dev = argv[i] + 6;
-		} else if (is_help(argv[i])) {
-			usage();
-			exit(0);
+		} else if (is_info_option(argv[i])) {
+			info_option(argv[i]);
 		} else {
 			usage_error("unknown option '%s'", argv[i]);
 		}
@@ -212,9 +228,8 @@ static int parse_cmd_args(const struct command *cmd, int argc, char **argv,
 			argv[n++] = argv[i];
 		} else if (!strcmp(argv[i], "--")) {
 			options_done = true;
-		} else if (is_help(argv[i])) {
-			usage();
-			exit(0);
+		} else if (is_info_option(argv[i])) {
+			info_option(argv[i]);
 		} else if (!strncmp(argv[i], "--ttl=", 6) &&
 			   (cmd->opts & OPT_TTL)) {
 			c->ttl_ms = parse_ttl(argv[i] + 6);
