@@ -15,8 +15,8 @@ ctl=$(command -v rcumapctl || echo ./rcumapctl)
 require_root_and "$ctl" rcumap.ko
 tracefs=/sys/kernel/tracing
 events=$tracefs/events/rcumap
-all_events="rcumap_get rcumap_put rcumap_del rcumap_add rcumap_cmpxchg
-	    rcumap_clear rcumap_reap"
+op_events="rcumap_get rcumap_put rcumap_del rcumap_add rcumap_cmpxchg"
+all_events="$op_events rcumap_clear rcumap_reap"
 
 [ -e "$tracefs/trace" ] || mount -t tracefs nodev "$tracefs" 2>/dev/null
 if [ ! -e "$tracefs/trace" ]; then
@@ -32,11 +32,20 @@ if [ ! -d "$events" ]; then
 	exit $ksft_skip
 fi
 
+# set_op_filter FILTER - FILTER (or 0, none) on each operation's event:
+# they have the fields; CLEAR's and the reaper's do not, so a filter on the
+# whole system would fail on those two.
+set_op_filter() {
+	for event in $op_events; do
+		echo "$1" >"$events/$event/filter"
+	done
+}
+
 # Leave tracing as it was found, bar the buffer, and the module unloaded.
 tracing_on=$(cat "$tracefs/tracing_on")
 cleanup() {
 	echo 0 >"$events/enable"
-	echo 0 >"$events/filter"
+	set_op_filter 0
 	: >"$tracefs/trace"
 	echo "$tracing_on" >"$tracefs/tracing_on"
 	rmmod rcumap
@@ -132,7 +141,7 @@ rcumap_lines | grep -q ' rcumap_reap: expired=1 left=0$'
 tap_result reaper_records_expired_entries $? \
 	"2 s after a put with a ttl of 1 ms, the buffer held '$(rcumap_lines)'"
 
-echo 'result != 0' >"$events/filter"
+set_op_filter 'result != 0'
 : >"$tracefs/trace"
 "$ctl" put k4 v && "$ctl" get k4 >/dev/null
 "$ctl" get nokey 2>/dev/null
@@ -141,7 +150,7 @@ got=$(rcumap_lines)
 	echo "$got" | grep -q ' rcumap_get: .* result=-2$'
 tap_result result_filter_keeps_only_failures $? \
 	"with filter 'result != 0', a put, a hit and a miss left '$got'"
-echo 0 >"$events/filter"
+set_op_filter 0
 
 echo 0 >"$events/enable"
 : >"$tracefs/trace"
