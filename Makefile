@@ -21,7 +21,7 @@ SELFTEST_HDRS := $(wildcard selftests/*.h)
 GUEST := $(BUILD)/guest/rcumap
 
 .PHONY: all module tools deps kernel lint selftests guest check demo lesson \
-	lesson-rates shootout vm install uninstall modules_install \
+	lesson-rates shootout bench vm install uninstall modules_install \
 	dkms-install dkms-remove clean help
 
 all: module tools
@@ -53,6 +53,11 @@ endef
 $(BUILD)/static/%: STATIC := -static
 $(eval $(call tool,rcumapctl,rcumapctl,-lpthread))
 $(eval $(call tool,rcumap-hammer,hammer,-lpthread -lm))
+# The benchmark makes its keys and values with the hammer's keys.c; it is
+# not installed: vm/bench runs it in the guest.
+$(eval $(call tool,rcumap-bench,bench,userspace/hammer/keys.c -lpthread -lm))
+$(BUILD)/bin/rcumap-bench $(BUILD)/static/rcumap-bench: \
+	userspace/hammer/keys.c userspace/hammer/hammer.h userspace/hammer/hist.h
 
 $(BUILD)/static/%: selftests/%.c $(LIB_SRCS) $(USER_HDRS) $(SELFTEST_HDRS)
 	@mkdir -p $(@D)
@@ -194,6 +199,10 @@ lesson-rates:
 ## make shootout   ops/s of every sync= strategy, read-mostly and write-heavy
 shootout:
 	vm/shootout
+
+## make bench      rcumap vs getppid(), INFO and the BPF hash map on the stock kernel: results, table, plots
+bench:
+	vm/bench
 
 ## make vm         boot the test kernel with a shell, the module loaded, tools on PATH
 vm: guest
