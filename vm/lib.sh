@@ -20,6 +20,24 @@ rcumap_version() {
 	sed -n 's/^RCUMAP_VERSION := //p' "$TOP_DIR/Kbuild"
 }
 
+# qemu_accel - print QEMU's accelerator: KVM when the CPU has hardware
+# virtualisation (vmx or svm) and /dev/kvm can be opened, else
+# multi-threaded TCG. A /dev/kvm alone is not enough: some hosts offer one
+# without hardware support (kvm-pvm, in nested sandboxes), and an ordinary
+# guest kernel hangs on it at boot. RCUMAP_ACCEL=kvm or tcg overrides.
+qemu_accel() {
+	case "${RCUMAP_ACCEL:-}" in
+	kvm) echo kvm; return ;;
+	tcg) echo tcg,thread=multi; return ;;
+	esac
+	if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] &&
+	   [ -w /dev/kvm ]; then
+		echo kvm
+	else
+		echo tcg,thread=multi
+	fi
+}
+
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
