@@ -14,11 +14,6 @@
 
 #include "rcumap.h"
 
-u32 rcumap_hash(const struct rcumap *map, const void *key, u32 key_len)
-{
-	return siphash(key, key_len, &map->hash_key);
-}
-
 size_t rcumap_entry_size(const struct rcumap_entry *entry)
 {
 	return struct_size(entry, data, entry->key_len + entry->value_len);
@@ -59,13 +54,6 @@ void rcumap_entry_free(struct rcumap_entry *entry)
 void rcumap_entry_free_rcu(struct rcumap_entry *entry)
 {
 	kvfree_rcu(entry, rcu);
-}
-
-bool rcumap_entry_matches(const struct rcumap_entry *entry, u32 hash,
-			  const void *key, u32 key_len)
-{
-	return entry->hash == hash && entry->key_len == key_len &&
-	       !memcmp(entry->data, key, key_len);
 }
 
 /**

@@ -91,8 +91,14 @@ static int rcumap_ioctl_get(struct rcumap_ucmd *ucmd)
 	ret = rcumap_op_get(ucmd->map, &req);
 	if (ret && ret != -ERANGE)
 		return ret;
-	elem->value_len = req.value_len;
-	return rcumap_ucmd_respond(ucmd) ?: ret;
+	/*
+	 * value_len is the one field GET changes: store just it, with a
+	 * fixed-size put_user(), not the whole struct back (every GET pays).
+	 */
+	if (put_user(req.value_len, &((struct rcumap_elem __user *)
+				      ucmd->ubuffer)->value_len))
+		return -EFAULT;
+	return ret;
 }
 
 static int rcumap_ioctl_put(struct rcumap_ucmd *ucmd)

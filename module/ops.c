@@ -48,9 +48,11 @@ static int rcumap_kbuf_grow(struct rcumap_kbuf *kb, u32 len)
 	return kb->heap ? 0 : -ENOMEM;
 }
 
+/* Free the buffer; the common case, the stack, costs no call. */
 static void rcumap_kbuf_free(struct rcumap_kbuf *kb)
 {
-	kvfree(kb->heap);
+	if (kb->data != kb->stack)
+		kvfree(kb->heap);
 }
 
 /* Check a key length: -EINVAL when empty, -E2BIG when over the limit. */

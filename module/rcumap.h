@@ -193,7 +193,7 @@ struct rcumap {
 	u32 max_entries;
 	u32 max_key_len;
 	u32 max_value_len;
-	siphash_key_t hash_key;
+	hsiphash_key_t hash_key;
 	struct rcumap_cpu_stats __percpu *stats;
 	struct miscdevice misc;
 	struct delayed_work reaper;
@@ -210,6 +210,26 @@ struct rcumap {
 	atomic_t nr_entries ____cacheline_aligned_in_smp;
 };
 
+/*
+ * The keyed hash of a key. HalfSipHash (hsiphash: SipHash-1-3 on 64-bit) is
+ * the variant Documentation/security/siphash.rst gives hashtables: keyed
+ * per load, so userspace cannot aim keys at one chain, at about half the
+ * rounds of siphash, which every operation pays for.
+ */
+static inline u32 rcumap_hash(const struct rcumap *map, const void *key,
+			      u32 key_len)
+{
+	return hsiphash(key, key_len, &map->hash_key);
+}
+
+/* Whether @entry holds @key; the hash first, as it differs soonest. */
+static inline bool rcumap_entry_matches(const struct rcumap_entry *entry,
+					u32 hash, const void *key, u32 key_len)
+{
+	return entry->hash == hash && entry->key_len == key_len &&
+	       !memcmp(entry->data, key, key_len);
+}
+
 /* table.c: the bucket table, under the strategy's bucket-table hooks */
 int rcumap_table_init(struct rcumap *map);
 void rcumap_table_destroy(struct rcumap *map);
@@ -224,13 +244,10 @@ int rcumap_table_dump_bucket(struct rcumap *map, u32 index, void *buf,
 u32 rcumap_table_reap(struct rcumap *map, u32 *expired);
 
 /* entry.c: entries and the pieces every strategy shares */
-u32 rcumap_hash(const struct rcumap *map, const void *key, u32 key_len);
 struct rcumap_entry *rcumap_entry_alloc(u32 key_len, u32 value_len);
 void rcumap_entry_free(struct rcumap_entry *entry);
 void rcumap_entry_free_rcu(struct rcumap_entry *entry);
 size_t rcumap_entry_size(const struct rcumap_entry *entry);
-bool rcumap_entry_matches(const struct rcumap_entry *entry, u32 hash,
-			  const void *key, u32 key_len);
 int rcumap_entry_decide(struct rcumap *map, struct rcumap_entry *entry,
 			const struct rcumap_entry *old, u32 flags,
 			rcumap_prepare_fn prepare, void *arg);

@@ -19,7 +19,7 @@
 
 /*
  * One event per map operation, for BATCH's operations too. The key's hash
- * is what the map hashes it to (siphash, keyed at load): one key, one hash.
+ * is what the map hashes it to (hsiphash, keyed at load): one key, one hash.
  * GET and DEL have the key at hand but not its hash, which the strategy
  * computes: they pass @key, which is hashed again here, only when the
  * event is on. PUT, ADD and CMPXCHG hashed the key when they built the new

@@ -24,7 +24,7 @@
 
 #include "../rcumap.h"
 
-/* What a lookup hashes and compares: the key and its siphash. */
+/* What a lookup hashes and compares: the key and its hash. */
 struct rcumap_rht_key {
 	const void *key;
 	u32 key_len;

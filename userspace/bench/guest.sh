@@ -17,6 +17,9 @@
 #                   left out: the guest's memory holds it once per map, plus
 #                   rcumap's and BPF's per-entry overhead
 #   PROBE_ENTRIES   entries of the probes of where the time goes
+#   PART            all (the default), or icount: only the one-thread
+#                   floor, ops and batch suites at HEAD entries and 64-byte
+#                   values, for the boot whose clock counts instructions
 #
 # Any failure ends the script with a message and status 1.
 dir=/opt/bench
@@ -41,6 +44,13 @@ bench() {
 printf '{"suite":"guest","kernel":"%s","kernel_version":"%s","vcpus":%s,"mem_kib":%s}\n' \
 	"$(uname -r)" "$(uname -v)" "$(nproc)" \
 	"$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+
+if [ "${PART:-all}" = icount ]; then
+	load max_entries="$HEAD"
+	bench --entries "$HEAD" --value-size 64 --threads 1 floor ops batch
+	rmmod rcumap || fail "rmmod rcumap"
+	exit 0
+fi
 
 # Memory first, into a cgroup of its own, on a fresh module.
 mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail "mount -t cgroup2"
