@@ -40,6 +40,7 @@ struct rcumap_entry *rcumap_entry_alloc(u32 key_len, u32 value_len)
 		entry->key_len = key_len;
 		entry->value_len = value_len;
 		entry->ttl_ms = 0;
+		seqcount_init(&entry->seq);
 	}
 	return entry;
 }
@@ -121,7 +122,8 @@ void rcumap_entry_removed(struct rcumap *map, const struct rcumap_entry *entry)
  * Many readers may touch one entry at once, under no lock: the time is one
  * word, stored with a marked write so the compiler neither tears nor
  * invents stores and KCSAN knows the race is intended; which reader's
- * time wins does not matter.
+ * time wins does not matter. The value is copied inside a read section of
+ * the entry's seqcount, retried if a rewrite in place overlapped it.
  *
  * Context: any; does not sleep.
  * Return: 0, or -ERANGE if the value is longer than @buf_len.
@@ -139,7 +141,7 @@ int rcumap_entry_get(struct rcumap_entry *entry, void *buf, u32 buf_len,
 	*value_len = entry->value_len;
 	if (entry->value_len > buf_len)
 		return -ERANGE;
-	memcpy(buf, entry->data + entry->key_len, entry->value_len);
+	rcumap_entry_copy(entry, buf, entry->key_len, entry->value_len);
 	return 0;
 }
 
@@ -227,7 +229,7 @@ void rcumap_entry_dump(const struct rcumap_entry *entry, void *buf,
 	if ((u64)*need + size <= buf_len) {
 		rec->key_len = entry->key_len;
 		rec->value_len = entry->value_len;
-		memcpy(rec + 1, entry->data, data_len);
+		rcumap_entry_copy(entry, rec + 1, 0, data_len);
 		memset((void *)(rec + 1) + data_len, 0,
 		       size - sizeof(*rec) - data_len);
 		(*count)++;

@@ -250,7 +250,8 @@ long rcumap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		.ubuffer = (void __user *)arg,
 	};
 	const struct rcumap_ioctl_op *op;
-	union rcumap_ucmd_buffer buf;
+	/* Written whole by copy_struct_from_user() before any use. */
+	union rcumap_ucmd_buffer buf __uninitialized;
 	unsigned int nr = _IOC_NR(cmd);
 	int ret;
 

@@ -17,6 +17,11 @@
 /*
  * Values up to this size pass through the stack; larger ones through a
  * buffer sized for them.
+ *
+ * The stack buffers (keys, values) are __uninitialized: a kernel built
+ * with INIT_STACK_ALL_ZERO, as Debian's is, would otherwise clear their
+ * 400 bytes on every call, for bytes that are always written before they
+ * are read and never copied out unwritten.
  */
 #define RCUMAP_KBUF_STACK	128
 
@@ -118,8 +123,8 @@ static int rcumap_entry_from_user(const struct rcumap *map, u32 key_len,
  */
 int rcumap_op_get(struct rcumap *map, struct rcumap_req *req)
 {
-	u8 key[RCUMAP_KEY_LEN_LIMIT];
-	struct rcumap_kbuf kb;
+	u8 key[RCUMAP_KEY_LEN_LIMIT] __uninitialized;
+	struct rcumap_kbuf kb __uninitialized;
 	u32 value_len = 0;
 	int ret;
 
@@ -154,10 +159,81 @@ out:
 	return ret;
 }
 
+/*
+ * A PUT the strategy may do in place (see rcumap_table_rewrite()): key and
+ * value are copied into kernel buffers, the value on the stack when small,
+ * and offered to rewrite; when a new entry has to be published after all,
+ * it is made from those copies.
+ */
+static int rcumap_put_rewrite(struct rcumap *map, struct rcumap_req *req,
+			      u32 *hash)
+{
+	u8 key[RCUMAP_KEY_LEN_LIMIT] __uninitialized;
+	struct rcumap_entry *entry;
+	struct rcumap_kbuf kb __uninitialized;
+	int ret = rcumap_copy_key(map, req, key);
+
+	if (ret)
+		return ret;
+	if (req->value_len > map->max_value_len)
+		return -E2BIG;
+	rcumap_kbuf_init(&kb, req->value_len);
+	ret = rcumap_kbuf_grow(&kb, req->value_len);
+	if (!ret && copy_from_user(kb.data, req->value, req->value_len))
+		ret = -EFAULT;
+	if (ret)
+		goto out;
+	*hash = rcumap_hash(map, key, req->key_len);
+	ret = map->sync->rewrite(map, *hash, key, req->key_len, kb.data,
+				 req->value_len, req->flags);
+	if (ret != -EAGAIN)
+		goto out;
+
+	ret = -ENOMEM;
+	entry = rcumap_entry_alloc(req->key_len, req->value_len);
+	if (!entry)
+		goto out;
+	memcpy(entry->data, key, req->key_len);
+	memcpy(entry->data + req->key_len, kb.data, req->value_len);
+	entry->hash = *hash;
+	ret = map->sync->update(map, entry, req->flags, NULL, NULL);
+	if (ret)
+		rcumap_entry_free(entry);
+out:
+	rcumap_kbuf_free(&kb);
+	return ret;
+}
+
+/* Any other PUT: a new entry, copied straight from userspace. */
+static int rcumap_put_publish(struct rcumap *map, struct rcumap_req *req,
+			      u32 *hash)
+{
+	struct rcumap_entry *entry;
+	int ret;
+
+	ret = rcumap_entry_from_user(map, req->key_len, req->key,
+				     req->value_len, req->value, &entry);
+	if (ret)
+		return ret;
+	*hash = entry->hash;
+	entry->ttl_ms = req->ttl_ms;
+	ret = map->sync->update(map, entry, req->flags, NULL, NULL);
+	if (ret)
+		rcumap_entry_free(entry);
+	else if (req->ttl_ms)
+		rcumap_reaper_kick(map);
+	return ret;
+}
+
 /**
  * rcumap_op_put() - store a value
  * @map: the map
  * @req: the request
+ *
+ * A PUT that may replace a value (RCUMAP_ANY, RCUMAP_EXIST) and sets no
+ * time to live goes to the strategy's rewrite, when it has one; inserts
+ * (RCUMAP_NOEXIST) and PUTs with a time to live always publish a new
+ * entry.
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL, -E2BIG, -EFAULT, -ENOMEM, -EEXIST, -ENOENT or
@@ -165,23 +241,16 @@ out:
  */
 int rcumap_op_put(struct rcumap *map, struct rcumap_req *req)
 {
-	struct rcumap_entry *entry;
 	u32 hash = 0;
 	int ret = -EINVAL;
 
 	if (req->flags > RCUMAP_EXIST || req->delta)
 		goto out;
-	ret = rcumap_entry_from_user(map, req->key_len, req->key,
-				     req->value_len, req->value, &entry);
-	if (ret)
-		goto out;
-	hash = entry->hash;
-	entry->ttl_ms = req->ttl_ms;
-	ret = map->sync->update(map, entry, req->flags, NULL, NULL);
-	if (ret)
-		rcumap_entry_free(entry);
-	else if (req->ttl_ms)
-		rcumap_reaper_kick(map);
+	if (map->sync->rewrite && req->flags != RCUMAP_NOEXIST &&
+	    !req->ttl_ms)
+		ret = rcumap_put_rewrite(map, req, &hash);
+	else
+		ret = rcumap_put_publish(map, req, &hash);
 out:
 	trace_rcumap_put(map, NULL, hash, req->key_len, req->value_len, ret);
 	return ret;
@@ -197,7 +266,7 @@ out:
  */
 int rcumap_op_del(struct rcumap *map, struct rcumap_req *req)
 {
-	u8 key[RCUMAP_KEY_LEN_LIMIT];
+	u8 key[RCUMAP_KEY_LEN_LIMIT] __uninitialized;
 	int ret;
 
 	if (req->flags || req->value || req->value_len || req->delta ||
@@ -381,7 +450,7 @@ int rcumap_op_dump(struct rcumap *map, struct rcumap_dump *cmd)
 	u32 written = 0, count = 0, used = 0, n;
 	u32 nr_buckets = rcumap_map_nr_buckets(map);
 	u64 index = cmd->cursor;
-	struct rcumap_kbuf kb;
+	struct rcumap_kbuf kb __uninitialized;
 	int ret = 0;
 
 	if (cmd->flags)

@@ -15,6 +15,7 @@
 #include <linux/rculist.h>
 #include <linux/rhashtable-types.h>
 #include <linux/rwsem.h>
+#include <linux/seqlock.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -22,7 +23,7 @@
 #include <linux/rcumap.h>
 
 /**
- * struct rcumap_entry - one key and its value, immutable once published
+ * struct rcumap_entry - one key and its value
  * @node: link in the bucket's list (the bucket-table strategies)
  * @rht_node: link in the rhashtable (sync=rhashtable)
  * @rcu: defers the free until readers that may see the entry are done
@@ -30,14 +31,22 @@
  * @key_len: bytes of key at the start of @data
  * @value_len: bytes of value following the key in @data
  * @ttl_ms: time to live after @atime, or 0: the entry does not expire
+ * @seq: odd while a writer rewrites the value in place; readers copy the
+ *       value inside a read section of it and retry if it moved
  * @atime: jiffies of the PUT or of the last GET with RCUMAP_GET_TOUCH;
  *         written by readers, so always with WRITE_ONCE() and READ_ONCE()
  * @data: the key, then the value
  *
- * A PUT never changes an entry in place: it publishes a new one, so readers
- * need no lock to see a consistent key and value. @atime is the one field
- * that changes after publication, a single word whose writers race only
- * to store about the same time.
+ * The key, its lengths and time to live never change once the entry is
+ * published. A PUT of a value of another length, or with a time to live,
+ * publishes a new entry in the old one's place; a PUT of a value of the
+ * same length (no time to live on either side) rewrites the value bytes
+ * inside a write section of @seq, which saves an allocation and a free
+ * after a grace period (rcumap_table_rewrite()). Readers that take no lock
+ * therefore copy the value between read_seqcount_begin() and
+ * read_seqcount_retry(): they see the old value or the new, never a mix.
+ * @atime changes after publication too, a single word whose writers race
+ * only to store about the same time.
  */
 struct rcumap_entry {
 	union {
@@ -49,6 +58,7 @@ struct rcumap_entry {
 	u32 key_len;
 	u32 value_len;
 	u32 ttl_ms;
+	seqcount_t seq;
 	unsigned long atime;
 	u8 data[];
 };
@@ -88,6 +98,8 @@ typedef int (*rcumap_prepare_fn)(struct rcumap_entry *entry,
  * @destroy: free the map and every entry; no caller is left
  * @update: insert or replace an entry whose key the caller has hashed,
  *          see rcumap_table_update()
+ * @rewrite: replace a value in place, see rcumap_table_rewrite()
+ *           (optional: a PUT then always goes through @update)
  * @get: copy a value out, see rcumap_table_get()
  * @del: delete a key, see rcumap_table_del()
  * @clear: delete every entry, see rcumap_table_clear()
@@ -106,6 +118,9 @@ typedef int (*rcumap_prepare_fn)(struct rcumap_entry *entry,
  *             on @bucket: the lockdep condition of a chain walk (an RCU
  *             reader passes it through rcu_read_lock() instead)
  * @free_entry: bucket table: free an entry unlinked under @lock_writer
+ * @rcu_readers: bucket table: @lock_reader and @unlock_reader are
+ *               rcu_read_lock() and rcu_read_unlock(), which the GET path
+ *               then calls inline rather than through the hooks
  *
  * The strategies that keep the bucket table (rcu, mutex, rwlock, sharded,
  * none) differ only in the six bucket-table hooks, so the difference
@@ -118,6 +133,9 @@ struct rcumap_sync_ops {
 	void (*destroy)(struct rcumap *map);
 	int (*update)(struct rcumap *map, struct rcumap_entry *entry,
 		      u32 flags, rcumap_prepare_fn prepare, void *arg);
+	int (*rewrite)(struct rcumap *map, u32 hash, const void *key,
+		       u32 key_len, const void *value, u32 value_len,
+		       u32 flags);
 	int (*get)(struct rcumap *map, const void *key, u32 key_len,
 		   void *buf, u32 buf_len, u32 *value_len, bool touch);
 	int (*del)(struct rcumap *map, const void *key, u32 key_len);
@@ -135,6 +153,7 @@ struct rcumap_sync_ops {
 	void (*unlock_writer)(struct rcumap *map, struct rcumap_bucket *bucket);
 	bool (*lock_held)(struct rcumap *map, struct rcumap_bucket *bucket);
 	void (*free_entry)(struct rcumap_entry *entry);
+	bool rcu_readers;
 };
 
 /*
@@ -230,11 +249,35 @@ static inline bool rcumap_entry_matches(const struct rcumap_entry *entry,
 	       !memcmp(entry->data, key, key_len);
 }
 
+/**
+ * rcumap_entry_copy() - copy bytes of an entry's data, never a torn value
+ * @entry: the entry, held stable by the caller
+ * @buf: where to
+ * @offset: first byte of @entry->data
+ * @len: bytes to copy
+ *
+ * Context: any; does not sleep. Spins while a rewrite of the value runs,
+ * which holds the bucket's write lock for the length of one memcpy().
+ */
+static inline void rcumap_entry_copy(const struct rcumap_entry *entry,
+				     void *buf, u32 offset, u32 len)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&entry->seq);
+		memcpy(buf, entry->data + offset, len);
+	} while (read_seqcount_retry(&entry->seq, seq));
+}
+
 /* table.c: the bucket table, under the strategy's bucket-table hooks */
 int rcumap_table_init(struct rcumap *map);
 void rcumap_table_destroy(struct rcumap *map);
 int rcumap_table_update(struct rcumap *map, struct rcumap_entry *entry,
 			u32 flags, rcumap_prepare_fn prepare, void *arg);
+int rcumap_table_rewrite(struct rcumap *map, u32 hash, const void *key,
+			 u32 key_len, const void *value, u32 value_len,
+			 u32 flags);
 int rcumap_table_get(struct rcumap *map, const void *key, u32 key_len,
 		     void *buf, u32 buf_len, u32 *value_len, bool touch);
 int rcumap_table_del(struct rcumap *map, const void *key, u32 key_len);

@@ -34,6 +34,11 @@ static bool rcumap_none_held(struct rcumap *map, struct rcumap_bucket *bucket)
 	return true;
 }
 
+/*
+ * No .rewrite: every PUT publishes a new entry, so unsynchronised writers
+ * meet in the chain links, where KCSAN sees them. A rewrite in place runs
+ * in a seqcount write section, whose accesses KCSAN takes as atomic.
+ */
 const struct rcumap_sync_ops rcumap_sync_none = {
 	.name = "none",
 	.init = rcumap_none_init,
