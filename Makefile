@@ -17,6 +17,9 @@ SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_compat_test \
 	     rcumap_module_test rcumap_expiry_test rcumap_concurrency_test \
 	     rcumap_lincheck_test
 SELFTEST_HDRS := $(wildcard selftests/*.h)
+# The negative controls: rcumap with each selftests/broken-NAME.patch.
+BROKEN_KOS := $(patsubst selftests/broken-%.patch,rcumap-broken-%.ko, \
+	      $(wildcard selftests/broken-*.patch))
 
 GUEST := $(BUILD)/guest/rcumap
 
@@ -169,13 +172,10 @@ guest:
 	vm/build-module $$(vm/build-kernel kcsan) $(BUILD)/kmod-kcsan
 	$(MAKE) $(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
 		KSRC=$$(vm/ksrc)
-	vm/build-module $$(vm/build-kernel kcsan) $(BUILD)/kmod-stale-get \
-		selftests/broken-stale-get.patch
-	cp $(BUILD)/kmod-stale-get/module/rcumap.ko \
-		$(BUILD)/static/rcumap-broken-stale-get.ko
+	vm/build-broken $$(vm/build-kernel kcsan) $(BUILD)/static
 	vm/stage-guest $(BUILD)/kmod-kcsan/module/rcumap.ko $(GUEST) \
 		$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS) \
-		rcumap-broken-stale-get.ko) selftests/rcumap_lib.sh \
+		$(BROKEN_KOS)) selftests/rcumap_lib.sh \
 		selftests/rcumap_lessons.sh \
 		selftests/rcumapctl_test.sh selftests/rcumap_hammer_test.sh \
 		selftests/rcumap_trace_test.sh

@@ -4,8 +4,10 @@
 # rcumap-hammer in each verification mode against the real module, for a
 # bounded time with 4 or more threads; the kernel log is judged by the
 # caller (vm/scan-log): no KCSAN report naming rcumap, no lockdep report.
-# Last, the negative control: the linearizability check must catch a
-# deliberately broken module whose GET returns a previous value.
+# Last, the negative controls: the linearizability check must catch a
+# deliberately broken module whose GET returns a previous value, and the
+# hammer's check of every value it reads must catch one whose rewrite in
+# place lets readers copy torn values.
 #
 # Environment: RCUMAP_HAMMER_SECONDS (default 3) per run.
 
@@ -13,7 +15,11 @@ cd "$(dirname "$0")" || exit 1
 . ./rcumap_lib.sh
 secs=${RCUMAP_HAMMER_SECONDS:-3}
 hammer=$(command -v rcumap-hammer || echo ./rcumap-hammer)
-require_root_and "$hammer" rcumap.ko rcumap-broken-stale-get.ko
+require_root_and "$hammer" rcumap.ko rcumap-broken-stale-get.ko \
+	rcumap-broken-torn-rewrite.ko
+# Rewrites in place of long values on a few keys, readers among them: the
+# workload that tears values when the rewrite is not sequenced.
+rewrites="--threads 4 --keys 4 --value-size 4096 --mix get=50,put=50"
 
 # check NAME EXPECTED_STATUS PATTERN ARGS... - run the hammer, print its
 # output behind "# " and one TAP line: its exit status must be
@@ -29,7 +35,7 @@ check() {
 		"exit status $status, wanted $want; output must match '$pattern'"
 }
 
-tap_plan 9
+tap_plan 11
 load_module ./rcumap.ko || exit 1
 check mixed_default_mix_runs_clean 0 'ops/s' --threads 4
 check batched_mix_runs_clean 0 'ops/s' --threads 4 --batch 16 \
@@ -40,6 +46,8 @@ check owner_reads_own_writes 0 'ops/s' --mode owner --threads 4
 check lost_update_is_counted_not_failed 0 'lost' --mode lost-update --threads 4
 check linearizable_history_passes_with_8_threads 0 'pass' \
 	--mode linearizable --threads 8
+# shellcheck disable=SC2086 # the options are words
+check rewrites_in_place_leave_no_torn_value 0 'result: ok' $rewrites
 # The reaper every 10 ms, deleting entries that live 5 ms, among writers
 # and touching readers.
 load_module ./rcumap.ko reap_ms=10 || exit 1
@@ -49,5 +57,9 @@ check reaper_among_writers_and_touching_readers_runs_clean 0 'ops/s' \
 load_module ./rcumap-broken-stale-get.ko sync=rcu || exit 1
 check linearizable_check_catches_stale_get_module 1 'violation' \
 	--mode linearizable --threads 8
+load_module ./rcumap-broken-torn-rewrite.ko sync=rcu || exit 1
+# shellcheck disable=SC2086 # the options are words
+check torn_value_check_catches_unsequenced_rewrite_module 1 'EBADMSG' \
+	$rewrites
 rmmod rcumap
 tap_exit

@@ -210,6 +210,7 @@ void key_name(char *buf, size_t len, const struct config *cfg, bool counter,
 	      uint32_t idx);
 void value_fill(unsigned char *buf, uint32_t len, uint64_t word);
 uint64_t value_word(const unsigned char *buf, uint32_t len);
+bool value_whole(const unsigned char *buf, uint32_t len);
 
 /* worker.c */
 uint64_t now_ns(void);

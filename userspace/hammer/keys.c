@@ -91,14 +91,25 @@ void key_name(char *buf, size_t len, const struct config *cfg, bool counter,
 	snprintf(buf, len, "%.*s", (int)cfg->key_size, (const char *)key);
 }
 
+/* Byte @i (8 or more) of the value of a word whose mix is @mixed. */
+static unsigned char value_byte(uint64_t mixed, uint32_t i)
+{
+	return (unsigned char)(mixed >> (8 * (i % 8))) ^ (i / 8);
+}
+
+static uint64_t value_mix(uint64_t word)
+{
+	return word * 0x9e3779b97f4a7c15ULL;
+}
+
 void value_fill(unsigned char *buf, uint32_t len, uint64_t word)
 {
-	uint64_t mixed = word * 0x9e3779b97f4a7c15ULL;
+	uint64_t mixed = value_mix(word);
 	uint32_t i;
 
 	memcpy(buf, &word, len < 8 ? len : 8);
 	for (i = 8; i < len; i++)
-		buf[i] = (unsigned char)(mixed >> (8 * (i % 8))) ^ (i / 8);
+		buf[i] = value_byte(mixed, i);
 }
 
 /* The word a value starts with; a short value gives its bytes only. */
@@ -108,4 +119,19 @@ uint64_t value_word(const unsigned char *buf, uint32_t len)
 
 	memcpy(&word, buf, len < 8 ? len : 8);
 	return word;
+}
+
+/*
+ * Whether a value is all of one value_fill(): false for a value torn
+ * between two writes, its first word from one and later bytes from another.
+ */
+bool value_whole(const unsigned char *buf, uint32_t len)
+{
+	uint64_t mixed = value_mix(value_word(buf, len));
+	uint32_t i;
+
+	for (i = 8; i < len; i++)
+		if (buf[i] != value_byte(mixed, i))
+			return false;
+	return true;
 }

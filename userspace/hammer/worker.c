@@ -25,7 +25,9 @@ const char *const op_names[NR_KINDS] = {
  * The outcomes a random mix produces on a healthy map are expected; the
  * rest mean a malformed request or a broken kernel. ERANGE: a value longer
  * than --value-size, left by an earlier run with --no-clear. EBADMSG is
- * ours: in a mode of 8-byte counters, a value of another length.
+ * ours: in a mode of 8-byte counters, a value of another length; in any
+ * mode, a value whose bytes are not all of one write (torn), unless
+ * --no-clear may have left values of other writers.
  */
 const struct errno_info errnos[NR_ERRS] = {
 	{ ENOENT, true },	{ EEXIST, true },	{ ECANCELED, true },
@@ -160,6 +162,8 @@ static void take_value(const struct config *c, struct hop *op,
 	op->buf = found;
 	op->out = value_word(found, op->out_len);
 	if (c->mode->value8 && op->out_len != 8)
+		op->err = EBADMSG;
+	else if (!c->no_clear && !value_whole(found, op->out_len))
 		op->err = EBADMSG;
 }
 
