@@ -10,7 +10,8 @@ RCUMAP_VERSION := $(shell sed -n 's/^RCUMAP_VERSION := //p' Kbuild)
 USER_CFLAGS := -O2 -g -Wall -Wextra $(EXTRA_USER_CFLAGS) \
 	       -Iinclude/uapi -Iuserspace/lib \
 	       -DRCUMAP_VERSION='"$(RCUMAP_VERSION)"'
-LIB_SRCS := userspace/lib/librcumap.c userspace/lib/lincheck.c
+LIB_SRCS := userspace/lib/librcumap.c userspace/lib/lincheck.c \
+	    userspace/lib/parse.c
 USER_HDRS := include/uapi/linux/rcumap.h $(wildcard userspace/lib/*.h)
 TOOLS := rcumapctl rcumap-hammer
 SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_compat_test \

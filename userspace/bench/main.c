@@ -8,7 +8,6 @@
  * This file parses the options, makes the keys, fills the maps and runs
  * the suites asked for.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <linux/bpf.h>
 
 #include "bench.h"
+#include "parse.h"
 
 enum {
 	OPT_ENTRIES = 256, OPT_VALUE_SIZE, OPT_REPS, OPT_SECONDS, OPT_THREADS,
@@ -79,12 +79,9 @@ static void usage(FILE *f)
 static unsigned long number(const char *opt, const char *s, unsigned long min,
 			    unsigned long max)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || v < min || v > max) {
+	if (!parse_uint(s, min, max, &v)) {
 		fprintf(stderr, "rcumap-bench: %s: '%s' is not a number in %lu..%lu\n",
 			opt, s, min, max);
 		exit(64);

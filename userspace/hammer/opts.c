@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hammer.h"
+#include "parse.h"
 
 static const struct mode *const modes[] = {
 	&mode_mixed, &mode_counters, &mode_lost_update, &mode_owner, &mode_lin,
@@ -152,15 +153,12 @@ static const char *opt_name(int opt)
 	return "?";
 }
 
-static uint64_t parse_uint(int opt, const char *arg, uint64_t min,
-			   uint64_t max)
+static uint64_t parse_opt_uint(int opt, const char *arg, uint64_t min,
+			       uint64_t max)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+	if (!parse_uint(arg, min, max, &v))
 		usage_error("--%s: '%s' is not a whole number from %llu to %llu",
 			    opt_name(opt), arg, (unsigned long long)min,
 			    (unsigned long long)max);
@@ -208,7 +206,7 @@ static void parse_mix(const char *spec, uint8_t *mix)
 		if (!eq || i == NR_KINDS)
 			usage_error("--mix: '%s' is not OP=PERCENT with OP one of get, put, del, add, cas",
 				    tok);
-		mix[i] = parse_uint(OPT_MIX, eq + 1, 0, 100);
+		mix[i] = parse_opt_uint(OPT_MIX, eq + 1, 0, 100);
 	}
 	free(copy);
 	for (i = 0; i < NR_KINDS; i++)
@@ -304,22 +302,22 @@ static void parse_one(struct config *c, int opt, const char *arg)
 {
 	switch (opt) {
 	case OPT_THREADS:
-		c->threads = parse_uint(opt, arg, 1, 1024);
+		c->threads = parse_opt_uint(opt, arg, 1, 1024);
 		break;
 	case OPT_DURATION:
 		c->duration = parse_real(opt, arg, 0.001, 1e7);
 		break;
 	case OPT_OPS:
-		c->ops = parse_uint(opt, arg, 1, UINT64_MAX);
+		c->ops = parse_opt_uint(opt, arg, 1, UINT64_MAX);
 		break;
 	case OPT_KEYS:
-		c->keys = parse_uint(opt, arg, 1, 1U << 24);
+		c->keys = parse_opt_uint(opt, arg, 1, 1U << 24);
 		break;
 	case OPT_KEY_SIZE:
-		c->key_size = parse_uint(opt, arg, 1, RCUMAP_KEY_LEN_LIMIT);
+		c->key_size = parse_opt_uint(opt, arg, 1, RCUMAP_KEY_LEN_LIMIT);
 		break;
 	case OPT_VALUE_SIZE:
-		c->value_size = parse_uint(opt, arg, 0, RCUMAP_VALUE_LEN_LIMIT);
+		c->value_size = parse_opt_uint(opt, arg, 0, RCUMAP_VALUE_LEN_LIMIT);
 		break;
 	case OPT_DIST:
 		parse_dist(c, arg);
@@ -331,10 +329,10 @@ static void parse_one(struct config *c, int opt, const char *arg)
 		parse_mix(arg, c->mix);
 		break;
 	case OPT_BATCH:
-		c->batch = parse_uint(opt, arg, 1, RCUMAP_BATCH_MAX);
+		c->batch = parse_opt_uint(opt, arg, 1, RCUMAP_BATCH_MAX);
 		break;
 	case OPT_SEED:
-		c->seed = parse_uint(opt, arg, 0, UINT64_MAX);
+		c->seed = parse_opt_uint(opt, arg, 0, UINT64_MAX);
 		break;
 	case OPT_DEV:
 		c->dev = arg;
@@ -346,10 +344,10 @@ static void parse_one(struct config *c, int opt, const char *arg)
 		c->check_timeout = parse_real(opt, arg, 0.001, 1e7);
 		break;
 	case OPT_MAX_HISTORY:
-		c->max_history = parse_uint(opt, arg, 1, INT32_MAX / 2);
+		c->max_history = parse_opt_uint(opt, arg, 1, INT32_MAX / 2);
 		break;
 	case OPT_TTL:
-		c->ttl_ms = parse_uint(opt, arg, 1, UINT32_MAX);
+		c->ttl_ms = parse_opt_uint(opt, arg, 1, UINT32_MAX);
 		break;
 	default:
 		parse_flag(c, opt);

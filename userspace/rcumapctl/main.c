@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "rcumapctl.h"
 
 /* The options a command may take, if its struct command.opts has the bit. */
@@ -199,13 +200,9 @@ static unsigned int find_option(const struct command *cmd, const char *arg)
 /* put --ttl=MS: 1..UINT32_MAX milliseconds, all digits. */
 static uint32_t parse_ttl(const char *arg)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (!isdigit((unsigned char)*arg) || *end || errno || !v ||
-	    v > UINT32_MAX)
+	if (!parse_uint(arg, 1, UINT32_MAX, &v))
 		usage_error("'--ttl=%s': MS is not 1..%u", arg, UINT32_MAX);
 	return v;
 }
