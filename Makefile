@@ -16,16 +16,21 @@ USER_HDRS := include/uapi/linux/rcumap.h $(wildcard userspace/lib/*.h)
 TOOLS := rcumapctl rcumap-hammer
 SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_compat_test \
 	     rcumap_module_test rcumap_expiry_test rcumap_concurrency_test \
-	     rcumap_lincheck_test
+	     rcumap_lincheck_test rcumap_access_test rcumap_memcg_test
+SELFTEST_SCRIPTS := rcumapctl_test.sh rcumap_hammer_test.sh \
+		    rcumap_trace_test.sh rcumap_unload_test.sh
 SELFTEST_HDRS := $(wildcard selftests/*.h)
 # The negative controls: rcumap with each selftests/broken-NAME.patch.
 BROKEN_KOS := $(patsubst selftests/broken-%.patch,rcumap-broken-%.ko, \
 	      $(wildcard selftests/broken-*.patch))
 
+# The test kernels (vm/configs/FLAVOUR.config); each one's guest tree is
+# staged in build/guest-FLAVOUR, the KCSAN one's in build/guest.
+FLAVOURS := kcsan kasan
 GUEST := $(BUILD)/guest/rcumap
 
 .PHONY: all module tools deps kernel lint selftests guest check demo lesson \
-	lesson-rates shootout bench vm install uninstall modules_install \
+	lesson-rates shootout bench soak fuzz vm install uninstall modules_install \
 	dkms-install dkms-remove clean help
 
 all: module tools
@@ -57,6 +62,7 @@ endef
 $(BUILD)/static/%: STATIC := -static
 $(eval $(call tool,rcumapctl,rcumapctl,-lpthread))
 $(eval $(call tool,rcumap-hammer,hammer,-lpthread -lm))
+$(eval $(call tool,rcumap-fuzz,fuzz,-lpthread))
 # The benchmark makes its keys and values with the hammer's keys.c; it is
 # not installed: vm/bench runs it in the guest.
 $(eval $(call tool,rcumap-bench,bench,userspace/hammer/keys.c -lpthread -lm))
@@ -168,18 +174,21 @@ lint:
 selftests:
 	$(MAKE) $(addprefix $(BUILD)/static/,$(SELFTESTS)) KSRC=$$(vm/ksrc)
 
-## make guest      stage module, tools and kselftests for the guest in build/guest
+## make guest      stage module, tools and kselftests for each test kernel in build/guest*
 guest:
-	vm/build-module $$(vm/build-kernel kcsan) $(BUILD)/kmod-kcsan
 	$(MAKE) $(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
 		KSRC=$$(vm/ksrc)
-	vm/build-broken $$(vm/build-kernel kcsan) $(BUILD)/static
-	vm/stage-guest $(BUILD)/kmod-kcsan/module/rcumap.ko $(GUEST) \
-		$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS) \
-		$(BROKEN_KOS)) selftests/rcumap_lib.sh \
-		selftests/rcumap_lessons.sh \
-		selftests/rcumapctl_test.sh selftests/rcumap_hammer_test.sh \
-		selftests/rcumap_trace_test.sh
+	set -e; for f in $(FLAVOURS); do \
+		kdir=$$(vm/build-kernel $$f); \
+		vm/build-module $$kdir $(BUILD)/kmod-$$f; \
+		vm/build-broken $$kdir $(BUILD)/broken-$$f; \
+		vm/stage-guest $(BUILD)/kmod-$$f/module/rcumap.ko \
+			$(BUILD)/guest$$([ $$f = kcsan ] || echo -$$f)/rcumap \
+			$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
+			$(addprefix $(BUILD)/broken-$$f/,$(BROKEN_KOS)) \
+			selftests/rcumap_lib.sh selftests/rcumap_lessons.sh \
+			vm/guest-suite $(addprefix selftests/,$(SELFTEST_SCRIPTS)); \
+	done
 
 ## make check      the full gate: lint, install, kselftests on the KCSAN and stock kernels, lessons
 check:
@@ -200,6 +209,10 @@ lesson-rates:
 ## make shootout   ops/s of every sync= strategy, read-mostly and write-heavy
 shootout:
 	vm/shootout
+
+## make soak       16 threads, mixed ops with expiry, 10 minutes on each test kernel (not in check)
+soak:
+	vm/soak
 
 ## make bench      rcumap vs getppid(), INFO and the BPF hash map on the stock kernel: results, table, plots
 bench:

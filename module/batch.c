@@ -73,7 +73,7 @@ int rcumap_op_batch(struct rcumap *map, struct rcumap_batch *cmd)
 		return -EINVAL;
 	if (cmd->count > RCUMAP_BATCH_MAX)
 		return -E2BIG;
-	chunk = kmalloc_array(RCUMAP_BATCH_CHUNK, sizeof(*chunk), GFP_KERNEL);
+	chunk = kmalloc_array(RCUMAP_BATCH_CHUNK, sizeof(*chunk), RCUMAP_GFP_USER);
 	if (!chunk)
 		return -ENOMEM;
 

@@ -25,7 +25,7 @@ size_t rcumap_entry_size(const struct rcumap_entry *entry)
  * @value_len: bytes of value
  *
  * One allocation holds the header, key and value, charged to the caller's
- * memory cgroup: the caller decides how much the map holds.
+ * memory cgroup: the caller decides how much the map holds (RCUMAP_GFP_USER).
  *
  * Context: process context, may sleep.
  * Return: the entry with its lengths set and its data uninitialised, or NULL.
@@ -35,7 +35,7 @@ struct rcumap_entry *rcumap_entry_alloc(u32 key_len, u32 value_len)
 	struct rcumap_entry *entry;
 
 	entry = kvmalloc(struct_size(entry, data, key_len + value_len),
-			 GFP_KERNEL_ACCOUNT);
+			 RCUMAP_GFP_USER);
 	if (entry) {
 		entry->key_len = key_len;
 		entry->value_len = value_len;
@@ -54,6 +54,14 @@ void rcumap_entry_free(struct rcumap_entry *entry)
 /* Free an entry once the readers that may still hold it are done. */
 void rcumap_entry_free_rcu(struct rcumap_entry *entry)
 {
+	/*
+	 * LESSON 7 (bug=free_now): free it now, while a lockless reader
+	 * may still be copying it; KASAN reports the use after free.
+	 */
+	if (rcumap_bug(RCUMAP_BUG_FREE_NOW)) {
+		kvfree(entry);
+		return;
+	}
 	kvfree_rcu(entry, rcu);
 }
 

@@ -5,6 +5,7 @@
  * copy_struct_from_user(), so a struct can grow at its end and old and new
  * binaries keep working.
  */
+#include <linux/capability.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -194,22 +195,30 @@ static int rcumap_ioctl_stats(struct rcumap_ucmd *ucmd)
  * @size: size of the argument struct this kernel knows
  * @min_size: smallest size field accepted: the struct of ABI version 1
  * @ioctl_num: the command; its direction bits are checked, not its size
+ * @admin: the command changes the whole map: only for an opener that had
+ *	CAP_SYS_ADMIN
  * @execute: the handler
  */
 struct rcumap_ioctl_op {
 	u32 size;
 	u32 min_size;
 	unsigned int ioctl_num;
+	bool admin;
 	int (*execute)(struct rcumap_ucmd *ucmd);
 };
 
-#define RCUMAP_IOCTL_OP(_name, _fn, _struct, _last)			\
+#define __RCUMAP_IOCTL_OP(_name, _fn, _struct, _last, _admin)		\
 	[RCUMAP_CMD_##_name] = {					\
 		.size = sizeof(_struct),				\
 		.min_size = offsetofend(_struct, _last),		\
 		.ioctl_num = RCUMAP_IOC_##_name,			\
+		.admin = _admin,					\
 		.execute = _fn,						\
 	}
+#define RCUMAP_IOCTL_OP(_name, _fn, _struct, _last)			\
+	__RCUMAP_IOCTL_OP(_name, _fn, _struct, _last, false)
+#define RCUMAP_IOCTL_ADMIN_OP(_name, _fn, _struct, _last)		\
+	__RCUMAP_IOCTL_OP(_name, _fn, _struct, _last, true)
 
 static const struct rcumap_ioctl_op rcumap_ioctl_ops[] = {
 	RCUMAP_IOCTL_OP(INFO, rcumap_ioctl_info,
@@ -220,8 +229,8 @@ static const struct rcumap_ioctl_op rcumap_ioctl_ops[] = {
 			struct rcumap_elem, value),
 	RCUMAP_IOCTL_OP(DEL, rcumap_ioctl_del,
 			struct rcumap_elem, value),
-	RCUMAP_IOCTL_OP(CLEAR, rcumap_ioctl_clear,
-			struct rcumap_clear, removed),
+	RCUMAP_IOCTL_ADMIN_OP(CLEAR, rcumap_ioctl_clear,
+			      struct rcumap_clear, removed),
 	RCUMAP_IOCTL_OP(STATS, rcumap_ioctl_stats,
 			struct rcumap_stats, bytes),
 	RCUMAP_IOCTL_OP(ADD, rcumap_ioctl_add, struct rcumap_add, value),
@@ -262,7 +271,15 @@ long rcumap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	if (!op->execute || _IOC_DIR(cmd) != _IOC_DIR(op->ioctl_num))
 		return -ENOTTY;
 
-	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	/*
+	 * The opener's capability, not the caller's: an fd handed to a
+	 * privileged process must not let it clear the map on the behalf of
+	 * an unprivileged opener (a confused deputy).
+	 */
+	if (op->admin && !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		ret = -EPERM;
+	else
+		ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (!ret && ucmd.user_size < op->min_size)
 		ret = -EINVAL;
 	if (!ret)

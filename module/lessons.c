@@ -3,7 +3,7 @@
  * The training kit's deliberate bugs. Each lesson of docs/lessons/ puts
  * back one named bug, in one small spot marked "LESSON n" in the code,
  * when the module is loaded with bug=NAME; a test proves that the
- * detector (KCSAN, or lockdep's RCU checks) catches it. Lesson 1 needs no
+ * detector (KCSAN, lockdep's RCU checks, or KASAN) catches it. Lesson 1 needs no
  * switch: it is sync=none. Each bug is a static key, off unless chosen,
  * so a module loaded without bug= runs exactly the correct code.
  */
@@ -53,6 +53,10 @@ static const struct rcumap_bug_info rcumap_bug_info[RCUMAP_NR_BUGS] = {
 		"get_unlocked", 6, "GET walks its chain without rcu_read_lock()",
 		true,
 	},
+	[RCUMAP_BUG_FREE_NOW] = {
+		"free_now", 7, "deleted entries are freed at once, under their readers",
+		false,
+	},
 };
 
 /**
@@ -75,7 +79,7 @@ int rcumap_bug_enable(const char *name, const struct rcumap_sync_ops *sync)
 		if (!strcmp(rcumap_bug_info[i].name, name))
 			break;
 	if (i == RCUMAP_NR_BUGS) {
-		pr_err("bug=%s is not a lesson's bug: add_rmw, reaper_unlocked, atime_plain, shared_hits or get_unlocked\n",
+		pr_err("bug=%s is not a lesson's bug: add_rmw, reaper_unlocked, atime_plain, shared_hits, get_unlocked or free_now\n",
 		       name);
 		return -EINVAL;
 	}

@@ -40,7 +40,7 @@ MODULE_PARM_DESC(sync,
 static char *bug_name = "";
 module_param_named(bug, bug_name, charp, 0444);
 MODULE_PARM_DESC(bug,
-		 "Training only: put back a lesson's bug: add_rmw, reaper_unlocked, atime_plain, shared_hits or get_unlocked (default none)");
+		 "Training only: put back a lesson's bug: add_rmw, reaper_unlocked, atime_plain, shared_hits, get_unlocked or free_now (default none)");
 
 static unsigned int reap_ms = 1000;
 module_param(reap_ms, uint, 0444);

@@ -47,7 +47,7 @@ static int rcumap_kbuf_grow(struct rcumap_kbuf *kb, u32 len)
 	if (len <= kb->len)
 		return 0;
 	kvfree(kb->heap);
-	kb->heap = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	kb->heap = kvmalloc(len, RCUMAP_GFP_USER);
 	kb->data = kb->heap ?: kb->stack;
 	kb->len = kb->heap ? len : 0;
 	return kb->heap ? 0 : -ENOMEM;

@@ -22,6 +22,15 @@
 #include <linux/workqueue.h>
 #include <linux/rcumap.h>
 
+/*
+ * Memory a caller makes the map allocate: charged to the caller's memory
+ * cgroup. A cgroup at its memory.max then fails the call with -ENOMEM
+ * rather than invoking the OOM killer (__GFP_RETRY_MAYFAIL; see
+ * try_charge_memcg()), and a failure the caller is told of needs no
+ * warning in the kernel log.
+ */
+#define RCUMAP_GFP_USER	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 /**
  * struct rcumap_entry - one key and its value
  * @node: link in the bucket's list (the bucket-table strategies)
@@ -387,6 +396,7 @@ enum rcumap_bug {
 	RCUMAP_BUG_ATIME_PLAIN,		/* lesson 4 */
 	RCUMAP_BUG_SHARED_HITS,		/* lesson 5 */
 	RCUMAP_BUG_GET_UNLOCKED,	/* lesson 6 */
+	RCUMAP_BUG_FREE_NOW,		/* lesson 7 */
 	RCUMAP_NR_BUGS,
 };
 

@@ -2,8 +2,9 @@
 /*
  * Functional tests of the rcumap ioctl ABI in <linux/rcumap.h>.
  *
- * One behaviour per test, each on a freshly loaded module, so no test sees
- * the entries or counters of another. Three fixtures differ only in the
+ * One behaviour per test, each on an empty map (rcumap_test_setup()), so no
+ * test sees the entries of another; counters are compared as snapshots
+ * taken before and after, since a load may be reused. Three fixtures differ only in the
  * module parameters they load with; they are separate fixtures rather than
  * variants of one because variants would run every test under every
  * parameter set, and most behaviours are only meaningful under one.
@@ -788,6 +789,9 @@ TEST_F(map, stats_start_at_zero_after_load)
 	struct rcumap_stats s;
 	unsigned int i;
 
+	/* The fixture may reuse a load whose counters have counted. */
+	EXPECT_EQ(0, rcumap_close(self->fd));
+	self->fd = rcumap_test_fresh_setup(_metadata, "");
 	take_stats(_metadata, self->fd, &s);
 	for (i = 0; i < RCUMAP_STATS_SLOTS; i++) {
 		/*

@@ -109,6 +109,22 @@ static inline const char *rcumap_sync(void)
 }
 
 /*
+ * rcumap_full_params() - the parameter string rcumap_load() passes for
+ * @params: the suite's strategy is added unless @params choose one.
+ */
+static inline int rcumap_full_params(char *buf, size_t len,
+				     const char *params)
+{
+	int ret;
+
+	params = params ? params : "";
+	ret = snprintf(buf, len, "%s%s %s",
+		       strstr(params, "sync=") ? "" : "sync=",
+		       strstr(params, "sync=") ? "" : rcumap_sync(), params);
+	return ret < 0 || (size_t)ret >= len ? -E2BIG : 0;
+}
+
+/*
  * rcumap_load() - finit_module(2) rcumap.ko with @params ("" or NULL: none),
  * under the suite's strategy unless @params chooses one itself.
  */
@@ -117,12 +133,9 @@ static inline int rcumap_load(const char *params)
 	char path[PATH_MAX], all[512];
 	int fd, ret;
 
-	params = params ? params : "";
-	ret = snprintf(all, sizeof(all), "%s%s %s",
-		       strstr(params, "sync=") ? "" : "sync=",
-		       strstr(params, "sync=") ? "" : rcumap_sync(), params);
-	if (ret < 0 || (size_t)ret >= sizeof(all))
-		return -E2BIG;
+	ret = rcumap_full_params(all, sizeof(all), params);
+	if (ret)
+		return ret;
 	ret = rcumap_ko_path(path, sizeof(path));
 	if (ret)
 		return ret;
@@ -189,6 +202,36 @@ static inline int rcumap_is_loaded(void)
 		found = !strncmp(line, prefix, sizeof(prefix) - 1);
 	fclose(f);
 	return found;
+}
+
+/*
+ * rcumap_wait_unused() - wait up to RCUMAP_WAIT_MS until nothing holds a
+ * reference to the module (/sys/module/rcumap/refcnt is 0): the last fd
+ * of a test may belong to a child that is still exiting.
+ * Returns 0, -EBUSY if it stays in use, or -errno.
+ */
+static inline int rcumap_wait_unused(void)
+{
+	unsigned int waited = 0;
+	int refcnt;
+	FILE *f;
+
+	for (;;) {
+		f = fopen("/sys/module/" RCUMAP_MODULE_NAME "/refcnt", "re");
+		if (!f)
+			return -errno;
+		if (fscanf(f, "%d", &refcnt) != 1)
+			refcnt = -1;
+		fclose(f);
+		if (refcnt == 0)
+			return 0;
+		if (refcnt < 0)
+			return -EIO;
+		if (waited >= RCUMAP_WAIT_MS)
+			return -EBUSY;
+		rcumap_sleep_ms(RCUMAP_POLL_MS);
+		waited += RCUMAP_POLL_MS;
+	}
 }
 
 /*

@@ -5,6 +5,9 @@
 # is the host half, which boots the guest, runs this and judges.
 #
 #   rcumap_lessons.sh [-b] [-n RUNS] LESSON
+#   rcumap_lessons.sh -k LESSON    print the test kernel the lesson needs
+#                                  (kcsan or kasan) and exit; the host
+#                                  runs this to choose the guest
 #
 # For the lesson: first the fixed module under the lesson's load, which
 # must draw no report naming rcumap; then RUNS (default 1) runs of the
@@ -26,18 +29,16 @@
 # bug, RCUMAP_LESSON_CLEAN (default 10) seconds of the fixed module,
 # RCUMAP_LESSON_SKIP_WATCH (default 100) KCSAN's skip_watch.
 
-cd "$(dirname "$0")" || exit 1
-. ./rcumap_lib.sh
-hammer=$(command -v rcumap-hammer || echo ./rcumap-hammer)
-require_root_and "$hammer" rcumap.ko
 limit=${RCUMAP_LESSON_LIMIT:-30}
 clean_secs=${RCUMAP_LESSON_CLEAN:-10}
 runs=1
 fix_run=1
+print_kernel=''
 while [ $# -gt 1 ]; do
 	case $1 in
 	-n) runs=$2; shift 2 ;;
 	-b) fix_run=''; shift ;;
+	-k) print_kernel=1; shift ;;
 	*) break ;;
 	esac
 done
@@ -45,8 +46,9 @@ n=${1:?usage: rcumap_lessons.sh [-b] [-n RUNS] LESSON}
 
 # The lesson: name, bug and fix (module parameters), work (hammer
 # arguments), want (what its report must match, an ERE), and udelay
-# (KCSAN's udelay_task, microseconds a watch lasts) when not the default.
-udelay=''
+# (KCSAN's udelay_task, microseconds a watch lasts) when not the default;
+# kernel, the test kernel whose detector catches it.
+udelay='' kernel=kcsan
 case $n in
 1) name=concurrent_map_writes
    bug="sync=none max_entries=64" fix="sync=rcu max_entries=64"
@@ -78,8 +80,23 @@ case $n in
    bug="bug=get_unlocked" fix=""
    work="--threads 4 --keys 64 --mix get=80,put=20"
    want='RCU-list traversed in non-reader section' ;;
+7) name=free_without_grace_period
+   bug="bug=free_now" fix=""
+   # Few keys, so that readers are in the entries deleted under them.
+   work="--threads 4 --keys 4 --mix get=60,put=20,del=20"
+   want='BUG: KASAN: [a-z-]*use-after-free'
+   kernel=kasan ;;
 *) echo "# no lesson $n"; exit 1 ;;
 esac
+if [ -n "$print_kernel" ]; then
+	echo "$kernel"
+	exit 0
+fi
+
+cd "$(dirname "$0")" || exit 1
+. ./rcumap_lib.sh
+hammer=$(command -v rcumap-hammer || echo ./rcumap-hammer)
+require_root_and "$hammer" rcumap.ko
 
 # Watch one access in RCUMAP_LESSON_SKIP_WATCH rather than one in 4000,
 # so that a race shows in seconds.
@@ -124,7 +141,7 @@ hammer_until() {
 echo "# lesson $n $name $want"
 if [ -n "$fix_run" ]; then
 	echo "rcumap-lessons: lesson $n fix" >/dev/kmsg
-	if hammer_until "$fix" 'BUG: KCSAN: .*(in|/) rcumap_|suspicious RCU usage|WARNING: .* rcumap_' \
+	if hammer_until "$fix" 'BUG: KCSAN: .*(in|/) rcumap_|BUG: KASAN|suspicious RCU usage|WARNING: .* rcumap_' \
 			"$clean_secs"; then
 		echo "# fix $n reported"
 	else

@@ -57,3 +57,48 @@ load_module() {
 	*) insmod "$@" ${RCUMAP_SYNC:+sync=$RCUMAP_SYNC} ;;
 	esac
 }
+
+kmemleak=/sys/kernel/debug/kmemleak
+
+# have_kmemleak - true on a kernel with kmemleak enabled (CONFIG_DEBUG_KMEMLEAK).
+have_kmemleak() {
+	[ -w "$kmemleak" ]
+}
+
+# kmemleak_clear - forget the leaks reported so far: a later leak_check
+# sees only what leaks from now on.
+kmemleak_clear() {
+	echo clear >"$kmemleak"
+}
+
+# leak_check [-q] - unload rcumap, then print every kmemleak report whose
+# allocation trace names rcumap, and fail if there is one; kmemleak is
+# cleared afterwards. kmemleak reports no object younger than 5 s
+# (MSECS_MIN_AGE in mm/kmemleak.c), so this waits 6 s first, then scans
+# twice, as syzkaller does, so that a pointer left in a register or on a
+# stack at one scan does not hide a leak. -q (quick) scans once with no
+# wait: a leak younger than 5 s is not cleared with the others and shows at
+# the next check. kvfree_rcu() tells kmemleak to ignore the object it will
+# free, so entries waiting for a grace period are never reported. After
+# the unload the module's own frames no longer resolve to
+# names: an unnamed address in the module area (0xffffffffa0000000 and
+# above, on x86-64) is counted as rcumap's too, the only module loaded.
+leak_check() {
+	rmmod rcumap 2>/dev/null
+	if [ "${1:-}" != -q ]; then
+		sleep 6
+		echo scan >"$kmemleak"
+	fi
+	echo scan >"$kmemleak"
+	awk '
+	/^unreferenced object/ { if (ours) printf "%s", block; block = ""; ours = 0 }
+	{ block = block "# " $0 "\n" }
+	/rcumap|\] 0xffffffff[a-f][0-9a-f]{7}$/ { ours = 1 }
+	END { if (ours) printf "%s", block }
+	' "$kmemleak" >/tmp/rcumap-leaks
+	kmemleak_clear
+	if [ -s /tmp/rcumap-leaks ]; then
+		cat /tmp/rcumap-leaks
+		return 1
+	fi
+}

@@ -3,8 +3,8 @@
  * Functional tests of the rcumap ioctls beyond PUT/GET/DEL: ADD, CMPXCHG,
  * DUMP and BATCH, against the contract in <linux/rcumap.h>.
  *
- * As in rcumap_ioctl_test.c: one behaviour per test, each on a freshly
- * loaded module, and fixtures that differ only in their module parameters
+ * As in rcumap_ioctl_test.c: one behaviour per test, each on an empty map,
+ * and fixtures that differ only in their module parameters
  * (so that a behaviour meaningful under one parameter set runs only under
  * that one). A failed call must leave the map unchanged, so error tests
  * seed the map with two known entries and check them afterwards.

@@ -60,13 +60,68 @@ static inline int rcumap_open_dev(void)
 }
 
 /*
- * rcumap_test_setup() - fresh-load rcumap with @params and open the map.
- *
- * Returns the fd, or -1 after a SKIP. Each test gets its own load so that
- * no test depends on the entries or counters another one left behind.
+ * Which load of rcumap the setup made last: the full parameters and the
+ * change time of the device node, which devtmpfs creates anew on every
+ * load, so that a module loaded by anyone else never matches.
  */
-static inline int rcumap_test_setup(struct __test_metadata *_metadata,
-				    const char *params)
+#define RCUMAP_LOAD_STAMP	"/tmp/rcumap-selftest-load"
+
+static inline int rcumap_load_identity(char *buf, size_t len,
+				       const char *params)
+{
+	char all[512];
+	struct stat st;
+	int ret;
+
+	ret = rcumap_full_params(all, sizeof(all), params);
+	if (ret)
+		return ret;
+	if (stat(RCUMAP_DEV_PATH, &st))
+		return -errno;
+	ret = snprintf(buf, len, "%s\n%lld.%09ld\n", all,
+		       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	return ret < 0 || (size_t)ret >= len ? -E2BIG : 0;
+}
+
+/* Is the loaded module the one the setup last loaded with @params? */
+static inline bool rcumap_load_reusable(const char *params)
+{
+	char want[640], have[640];
+	size_t n;
+	FILE *f;
+
+	if (rcumap_is_loaded() != 1 || rcumap_wait_unused() ||
+	    rcumap_load_identity(want, sizeof(want), params))
+		return false;
+	f = fopen(RCUMAP_LOAD_STAMP, "re");
+	if (!f)
+		return false;
+	n = fread(have, 1, sizeof(have) - 1, f);
+	fclose(f);
+	have[n] = '\0';
+	return !strcmp(want, have);
+}
+
+static inline void rcumap_stamp_load(struct __test_metadata *_metadata,
+				     const char *params)
+{
+	char id[640];
+	FILE *f;
+
+	ASSERT_EQ(0, rcumap_load_identity(id, sizeof(id), params));
+	f = fopen(RCUMAP_LOAD_STAMP, "we");
+	ASSERT_TRUE(f != NULL);
+	fputs(id, f);
+	ASSERT_EQ(0, fclose(f));
+}
+
+/*
+ * rcumap_test_fresh_setup() - load rcumap with @params afresh and open the
+ * map. Returns the fd, or -1 after a SKIP. For the tests that need zeroed
+ * counters or check the load itself.
+ */
+static inline int rcumap_test_fresh_setup(struct __test_metadata *_metadata,
+					  const char *params)
 {
 	int ret, fd;
 
@@ -81,14 +136,44 @@ static inline int rcumap_test_setup(struct __test_metadata *_metadata,
 	fd = rcumap_open_dev();
 	ASSERT_LE(0, fd)
 		TH_LOG("opening %s: %s", RCUMAP_DEV_PATH, strerror(-fd));
+	rcumap_stamp_load(_metadata, params);
 	return fd;
 }
 
 /*
- * rcumap_test_teardown() - close @fd and unload rcumap.
+ * rcumap_test_setup() - an empty map of rcumap loaded with @params, open.
  *
- * A failed unload is a test failure: with every fd of the test closed, a
- * module that stays busy is leaking a reference.
+ * Returns the fd, or -1 after a SKIP. The module the previous test left
+ * loaded with the same parameters is reused, emptied with CLEAR: under an
+ * emulated guest a load and unload cost about a second, most of the time
+ * of the ioctl tests. So no test may depend on counters being zero (those
+ * call rcumap_test_fresh_setup()) or on what another test left in the
+ * map; the statistics tests compare snapshots.
+ */
+static inline int rcumap_test_setup(struct __test_metadata *_metadata,
+				    const char *params)
+{
+	int ret, fd;
+
+	if (!rcumap_skip_unless_loadable(_metadata))
+		return -1;
+	if (!rcumap_load_reusable(params))
+		return rcumap_test_fresh_setup(_metadata, params);
+
+	fd = rcumap_open_dev();
+	ASSERT_LE(0, fd)
+		TH_LOG("opening %s: %s", RCUMAP_DEV_PATH, strerror(-fd));
+	ret = rcumap_clear(fd, NULL);
+	ASSERT_EQ(0, ret) TH_LOG("CLEAR: %s", strerror(-ret));
+	return fd;
+}
+
+/*
+ * rcumap_test_teardown() - close @fd; the module stays loaded for the next
+ * test (rcumap_test_setup()).
+ *
+ * A module still in use once every fd of the test is closed is a test
+ * failure: it is leaking a reference.
  */
 static inline void rcumap_test_teardown(struct __test_metadata *_metadata,
 					int fd)
@@ -97,15 +182,17 @@ static inline void rcumap_test_teardown(struct __test_metadata *_metadata,
 
 	if (fd >= 0)
 		EXPECT_EQ(0, rcumap_close(fd));
-	ret = rcumap_unload(true);
+	ret = rcumap_wait_unused();
 	EXPECT_EQ(0, ret)
-		TH_LOG("unloading rcumap: %s", strerror(-ret));
+		TH_LOG("rcumap still in use after the test: %s",
+		       strerror(-ret));
 }
 
 /*
  * RCUMAP_MAP_FIXTURE(name, params_fmt, ...) - a fixture whose every test
- * gets a fresh load of rcumap with the module parameters printf() makes of
- * @params_fmt and its arguments, and self->fd open on the map. The pragmas
+ * gets an empty map of rcumap loaded with the module parameters printf()
+ * makes of @params_fmt and its arguments (rcumap_test_setup()), and
+ * self->fd open on it. The pragmas
  * let "" ask for the defaults: -Wformat warns of a zero-length format.
  */
 #define RCUMAP_MAP_FIXTURE(name, params_fmt, ...)			\

@@ -82,6 +82,7 @@ prepare_guest() {
 	[ -z "${RCUMAP_GUEST_READY:-}" ] || return 0
 	"$VM_DIR/install-deps"
 	"$VM_DIR/build-kernel" kcsan >/dev/null
+	"$VM_DIR/build-kernel" kasan >/dev/null
 	mkdir -p "$TOP_DIR/build"
 	make -C "$TOP_DIR" --no-print-directory guest \
 		>"$TOP_DIR/build/$1-build.log" 2>&1 ||

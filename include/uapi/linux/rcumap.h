@@ -28,6 +28,8 @@
  *           is set to the length needed, as getxattr(2) does
  *   ENOMEM  the kernel could not allocate memory
  *   ENOTTY  unknown ioctl command
+ *   EPERM   RCUMAP_IOC_CLEAR on an fd whose opener lacked CAP_SYS_ADMIN
+ *           (the capability is the opener's, not the caller's)
  *   EMSGSIZE RCUMAP_IOC_ADD on a key whose value is not 8 bytes
  *   ECANCELED RCUMAP_IOC_CMPXCHG found a value other than the expected
  *           one; the current value is returned as by RCUMAP_IOC_GET
