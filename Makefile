@@ -16,7 +16,8 @@ USER_HDRS := include/uapi/linux/rcumap.h $(wildcard userspace/lib/*.h)
 TOOLS := rcumapctl rcumap-hammer
 SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_compat_test \
 	     rcumap_module_test rcumap_expiry_test rcumap_concurrency_test \
-	     rcumap_lincheck_test rcumap_access_test rcumap_memcg_test
+	     rcumap_lincheck_test rcumap_access_test rcumap_memcg_test \
+	     rcumap_fail_nth_test
 SELFTEST_SCRIPTS := rcumapctl_test.sh rcumap_hammer_test.sh \
 		    rcumap_trace_test.sh rcumap_unload_test.sh
 SELFTEST_HDRS := $(wildcard selftests/*.h)

@@ -45,7 +45,11 @@ struct rcumap_entry *rcumap_entry_alloc(u32 key_len, u32 value_len)
 	return entry;
 }
 
-/* Free an entry no reader can hold: never published, or under a lock. */
+/*
+ * Free an entry no reader can hold: never published, or unlinked under a
+ * lock that may sleep, as kvfree() of a vmalloc()ed entry may (under a
+ * spinlock, see sync/sharded.c).
+ */
 void rcumap_entry_free(struct rcumap_entry *entry)
 {
 	kvfree(entry);

@@ -48,6 +48,8 @@ static int take_fd_of_nobody(void)
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
+		/* Our end of done must close too, for its read to end. */
+		close(done[1]);
 		child_fd = drop_to_nobody() ?: rcumap_open(NULL);
 		if (write(ready[1], &child_fd, sizeof(child_fd)) < 0 ||
 		    read(done[0], &child_fd, 1) < 0)

@@ -60,25 +60,27 @@ static inline int rcumap_open_dev(void)
 }
 
 /*
- * Which load of rcumap the setup made last: the full parameters and the
- * change time of the device node, which devtmpfs creates anew on every
- * load, so that a module loaded by anyone else never matches.
+ * Which load of rcumap the setup made last: the module file, the full
+ * parameters and the change time of the device node, which devtmpfs
+ * creates anew on every load, so that a module loaded by anyone else never
+ * matches.
  */
 #define RCUMAP_LOAD_STAMP	"/tmp/rcumap-selftest-load"
 
 static inline int rcumap_load_identity(char *buf, size_t len,
 				       const char *params)
 {
-	char all[512];
+	char all[512], ko[PATH_MAX];
 	struct stat st;
 	int ret;
 
-	ret = rcumap_full_params(all, sizeof(all), params);
+	ret = rcumap_full_params(all, sizeof(all), params) ?:
+	      rcumap_ko_path(ko, sizeof(ko));
 	if (ret)
 		return ret;
 	if (stat(RCUMAP_DEV_PATH, &st))
 		return -errno;
-	ret = snprintf(buf, len, "%s\n%lld.%09ld\n", all,
+	ret = snprintf(buf, len, "%s\n%s\n%lld.%09ld\n", ko, all,
 		       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
 	return ret < 0 || (size_t)ret >= len ? -E2BIG : 0;
 }
@@ -86,7 +88,7 @@ static inline int rcumap_load_identity(char *buf, size_t len,
 /* Is the loaded module the one the setup last loaded with @params? */
 static inline bool rcumap_load_reusable(const char *params)
 {
-	char want[640], have[640];
+	char want[640 + PATH_MAX], have[640 + PATH_MAX];
 	size_t n;
 	FILE *f;
 
@@ -105,7 +107,7 @@ static inline bool rcumap_load_reusable(const char *params)
 static inline void rcumap_stamp_load(struct __test_metadata *_metadata,
 				     const char *params)
 {
-	char id[640];
+	char id[640 + PATH_MAX];
 	FILE *f;
 
 	ASSERT_EQ(0, rcumap_load_identity(id, sizeof(id), params));

@@ -6,7 +6,27 @@
  * still writes the lock's cache line, and readers of one bucket queue.
  * Readers hold the bucket lock too, so an unlinked entry can go at once.
  */
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
 #include "../rcumap.h"
+
+/*
+ * Free an entry unlinked under the bucket's spinlock. No reader can hold
+ * it, so a kmalloc()ed one goes at once; but one over a page may have come
+ * from vmalloc() (kvmalloc()'s fallback when kmalloc() fails), and
+ * vfree() may sleep. That one goes through kvfree_rcu(), which may be
+ * called under a spinlock and frees from process context: vfree_atomic()
+ * is not exported to modules.
+ */
+static void rcumap_sharded_free(struct rcumap_entry *entry)
+{
+	if (is_vmalloc_addr(entry))
+		kvfree_rcu(entry, rcu);
+	else
+		kfree(entry);
+}
 
 const struct rcumap_sync_ops rcumap_sync_sharded = {
 	.name = "sharded",
@@ -17,5 +37,5 @@ const struct rcumap_sync_ops rcumap_sync_sharded = {
 	.lock_writer = rcumap_table_lock_bucket,
 	.unlock_writer = rcumap_table_unlock_bucket,
 	.lock_held = rcumap_table_bucket_locked,
-	.free_entry = rcumap_entry_free,
+	.free_entry = rcumap_sharded_free,
 };

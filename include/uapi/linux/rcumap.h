@@ -316,8 +316,9 @@ struct rcumap_batch_op {
  * is not: other callers may see or change the map between two of them, and
  * an operation that fails neither stops the batch nor undoes the ones
  * before it. The ioctl itself fails only when the batch cannot be read or
- * written back (-EFAULT; @done says how far it got) or is malformed
- * (-EINVAL, -E2BIG: nothing ran).
+ * written back (-EFAULT: nothing ran if this struct is not writable, else
+ * @done says how far it got) or is malformed (-EINVAL, -E2BIG: nothing
+ * ran).
  */
 struct rcumap_batch {
 	__u32 size;
