@@ -13,13 +13,13 @@ USER_CFLAGS := -O2 -g -Wall -Wextra $(EXTRA_USER_CFLAGS) \
 LIB_SRCS := userspace/lib/librcumap.c userspace/lib/lincheck.c \
 	    userspace/lib/parse.c
 USER_HDRS := include/uapi/linux/rcumap.h $(wildcard userspace/lib/*.h)
-TOOLS := rcumapctl rcumap-hammer
+TOOLS := rcumapctl rcumap-hammer rcumap-fuzz
 SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_compat_test \
 	     rcumap_module_test rcumap_expiry_test rcumap_concurrency_test \
 	     rcumap_lincheck_test rcumap_access_test rcumap_memcg_test \
 	     rcumap_fail_nth_test
 SELFTEST_SCRIPTS := rcumapctl_test.sh rcumap_hammer_test.sh \
-		    rcumap_trace_test.sh rcumap_unload_test.sh
+		    rcumap_trace_test.sh rcumap_unload_test.sh rcumap_fuzz_test.sh
 SELFTEST_HDRS := $(wildcard selftests/*.h)
 # The negative controls: rcumap with each selftests/broken-NAME.patch.
 BROKEN_KOS := $(patsubst selftests/broken-%.patch,rcumap-broken-%.ko, \
@@ -46,7 +46,7 @@ module:
 	fi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-## make tools      build rcumapctl and rcumap-hammer into build/bin
+## make tools      build rcumapctl, rcumap-hammer and rcumap-fuzz into build/bin
 tools: $(addprefix $(BUILD)/bin/,$(TOOLS))
 
 # $(call tool,NAME,DIR,LIBS): NAME is built from userspace/DIR/*.c and
@@ -210,6 +210,10 @@ lesson-rates:
 ## make shootout   ops/s of every sync= strategy, read-mostly and write-heavy
 shootout:
 	vm/shootout
+
+## make fuzz       rcumap-fuzz in the KASAN guest: 10 million calls (or 30 minutes), kmemleak, log scan
+fuzz:
+	vm/fuzz
 
 ## make soak       16 threads, mixed ops with expiry, 10 minutes on each test kernel (not in check)
 soak:

@@ -52,15 +52,24 @@ static int rcumap_ucmd_respond(struct rcumap_ucmd *ucmd)
 }
 
 /*
- * Store one field of the caller's struct, which every caller's size
- * covers (min_size). A command that changes the map stores its results
- * this way, after the struct has been shown writable before the change
+ * Store one field, at @offset, of the caller's struct, which every
+ * caller's size covers (min_size). A command that changes the map stores
+ * its results this way, after the struct has been shown writable before the change
  * (rcumap_ucmd_respond(), or a store of the same field): a failed call
  * must leave the map as it was, so once the map has changed nothing may
  * fail but a store into a struct the caller unmaps meanwhile.
  */
-#define rcumap_ucmd_put(ucmd, type, field, val)				\
-	put_user(val, &((type __user *)(ucmd)->ubuffer)->field)
+static int rcumap_ucmd_put_u64(struct rcumap_ucmd *ucmd, size_t offset,
+			       u64 val)
+{
+	return put_user(val, (u64 __user *)(ucmd->ubuffer + offset));
+}
+
+static int rcumap_ucmd_put_u32(struct rcumap_ucmd *ucmd, size_t offset,
+			       u32 val)
+{
+	return put_user(val, (u32 __user *)(ucmd->ubuffer + offset));
+}
 
 static int rcumap_ioctl_info(struct rcumap_ucmd *ucmd)
 {
@@ -143,12 +152,14 @@ static int rcumap_ioctl_add(struct rcumap_ucmd *ucmd)
 	if (add->reserved)
 		return -EINVAL;
 	/* Fail on an unwritable struct before the counter changes. */
-	if (rcumap_ucmd_put(ucmd, struct rcumap_add, value, add->value))
+	if (rcumap_ucmd_put_u64(ucmd, offsetof(struct rcumap_add, value),
+				add->value))
 		return -EFAULT;
 	ret = rcumap_op_add(ucmd->map, &req);
 	if (ret)
 		return ret;
-	return rcumap_ucmd_put(ucmd, struct rcumap_add, value, req.delta);
+	return rcumap_ucmd_put_u64(ucmd, offsetof(struct rcumap_add, value),
+				   req.delta);
 }
 
 static int rcumap_ioctl_cmpxchg(struct rcumap_ucmd *ucmd)
@@ -181,8 +192,10 @@ static int rcumap_ioctl_batch(struct rcumap_ucmd *ucmd)
 	if (rcumap_ucmd_respond(ucmd))
 		return -EFAULT;
 	ret = rcumap_op_batch(ucmd->map, batch);
-	if (rcumap_ucmd_put(ucmd, struct rcumap_batch, done, batch->done) ||
-	    rcumap_ucmd_put(ucmd, struct rcumap_batch, failed, batch->failed))
+	if (rcumap_ucmd_put_u32(ucmd, offsetof(struct rcumap_batch, done),
+				batch->done) ||
+	    rcumap_ucmd_put_u32(ucmd, offsetof(struct rcumap_batch, failed),
+				batch->failed))
 		return -EFAULT;
 	return ret;
 }
@@ -201,8 +214,8 @@ static int rcumap_ioctl_clear(struct rcumap_ucmd *ucmd)
 		return -EFAULT;
 	clear->removed = ucmd->map->sync->clear(ucmd->map);
 	trace_rcumap_clear(clear->removed);
-	return rcumap_ucmd_put(ucmd, struct rcumap_clear, removed,
-			       clear->removed);
+	return rcumap_ucmd_put_u64(ucmd, offsetof(struct rcumap_clear, removed),
+				   clear->removed);
 }
 
 static int rcumap_ioctl_stats(struct rcumap_ucmd *ucmd)

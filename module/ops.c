@@ -82,15 +82,15 @@ static int rcumap_copy_key(const struct rcumap *map,
 }
 
 /*
- * Allocate an entry for a value of @value_len bytes, copy in the key, and
- * the value too when @value is given, and hash the key: the strategies'
- * update takes the hash from the entry, and the trace events want it after
- * the entry is published, when it may already be freed.
+ * Allocate an entry for a value of @value_len bytes, copy in the key and
+ * hash it: the strategies' update takes the hash from the entry, and the
+ * trace events want it after the entry is published, when it may already
+ * be freed. The value is left for the caller to write, every byte of it:
+ * the entry's memory is not zeroed, and a GET copies it to userspace.
  */
-static int rcumap_entry_from_user(const struct rcumap *map, u32 key_len,
-				  const void __user *key, u32 value_len,
-				  const void __user *value,
-				  struct rcumap_entry **entryp)
+static int rcumap_entry_with_key(const struct rcumap *map, u32 key_len,
+				 const void __user *key, u32 value_len,
+				 struct rcumap_entry **entryp)
 {
 	struct rcumap_entry *entry;
 	int ret = rcumap_check_key_len(map, key_len);
@@ -102,13 +102,32 @@ static int rcumap_entry_from_user(const struct rcumap *map, u32 key_len,
 	entry = rcumap_entry_alloc(key_len, value_len);
 	if (!entry)
 		return -ENOMEM;
-	if (copy_from_user(entry->data, key, key_len) ||
-	    (value && copy_from_user(entry->data + key_len, value, value_len))) {
+	if (copy_from_user(entry->data, key, key_len)) {
 		rcumap_entry_free(entry);
 		return -EFAULT;
 	}
 	entry->hash = rcumap_hash(map, entry->data, key_len);
 	*entryp = entry;
+	return 0;
+}
+
+/*
+ * rcumap_entry_with_key(), and the value copied in from @value: a NULL
+ * @value with a non-zero @value_len faults (-EFAULT) like any bad pointer.
+ */
+static int rcumap_entry_from_user(const struct rcumap *map, u32 key_len,
+				  const void __user *key, u32 value_len,
+				  const void __user *value,
+				  struct rcumap_entry **entryp)
+{
+	int ret = rcumap_entry_with_key(map, key_len, key, value_len, entryp);
+
+	if (ret)
+		return ret;
+	if (copy_from_user((*entryp)->data + key_len, value, value_len)) {
+		rcumap_entry_free(*entryp);
+		return -EFAULT;
+	}
 	return 0;
 }
 
@@ -325,8 +344,9 @@ int rcumap_op_add(struct rcumap *map, struct rcumap_req *req)
 	if (req->flags > RCUMAP_EXIST || req->value || req->value_len ||
 	    req->ttl_ms)
 		goto out;
-	ret = rcumap_entry_from_user(map, req->key_len, req->key, sizeof(u64),
-				     NULL, &entry);
+	/* The counter's value is written by rcumap_add_prepare(). */
+	ret = rcumap_entry_with_key(map, req->key_len, req->key, sizeof(u64),
+				    &entry);
 	if (ret)
 		goto out;
 	hash = entry->hash;

@@ -514,6 +514,27 @@ TEST_F(map, put_bad_value_pointer_for_new_key_fails_efault)
 	assert_seed_intact(_metadata, self->fd);
 }
 
+/*
+ * NULL is a bad pointer like any other when value_len says there are
+ * bytes: were it taken for "no value", the entry would keep the kernel's
+ * uninitialised memory and GET would hand it out (found by rcumap-fuzz).
+ */
+TEST_F(map, put_null_value_with_length_fails_efault_every_way)
+{
+	struct rcumap_elem elem = make_elem("gamma", 5, NULL, 4096,
+					    RCUMAP_NOEXIST);
+
+	seed_map(_metadata, self->fd);
+	EXPECT_EQ(-EFAULT, rcumap_ioctl(self->fd, RCUMAP_IOC_PUT, &elem));
+	elem.flags = RCUMAP_ANY;
+	elem.ttl_ms = 60000;
+	EXPECT_EQ(-EFAULT, rcumap_ioctl(self->fd, RCUMAP_IOC_PUT, &elem));
+	EXPECT_EQ(-EFAULT, rcumap_put(self->fd, "alpha", 5, NULL, 8,
+				      RCUMAP_ANY));
+	assert_missing(_metadata, self->fd, "gamma", 5);
+	assert_seed_intact(_metadata, self->fd);
+}
+
 TEST_F(map, put_bad_value_pointer_for_present_key_keeps_old_value)
 {
 	void *page = inaccessible_page(_metadata);
