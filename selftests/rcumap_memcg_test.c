@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -91,10 +92,12 @@ FIXTURE_TEARDOWN(memcg)
 }
 
 /*
- * In the cgroup: PUT new keys until a PUT fails; report how many went in
- * through @count_fd, exit with the failure's errno.
+ * In the cgroup: PUT new keys until a PUT fails; report in *@count how
+ * many went in, exit with the failure's errno. *@count is a shared page the
+ * parent touched: once the cgroup is full, any new page this process needs
+ * (a pipe's buffer, say) is charged to it and calls the OOM killer.
  */
-static void fill_in_cgroup(int fd, int count_fd)
+static void fill_in_cgroup(int fd, int *count)
 {
 	static char value[VALUE_SIZE];
 	char key[32];
@@ -108,9 +111,7 @@ static void fill_in_cgroup(int fd, int count_fd)
 		ret = rcumap_put(fd, key, strlen(key), value, sizeof(value),
 				 RCUMAP_NOEXIST);
 	}
-	i -= !!ret;
-	if (write(count_fd, &i, sizeof(i)) != sizeof(i))
-		_exit(255);
+	*count = i - !!ret;
 	_exit(-ret);
 }
 
@@ -121,21 +122,22 @@ static void fill_in_cgroup(int fd, int count_fd)
 TEST_F_TIMEOUT(memcg, put_fails_enomem_at_memory_max_without_an_oom_kill,
 	       180)
 {
-	int pipefd[2], status, stored = -1;
 	char key[32], buf[VALUE_SIZE];
+	int status, stored, *count;
 	size_t len;
 	pid_t pid;
 
-	ASSERT_EQ(0, pipe(pipefd));
+	count = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(count != MAP_FAILED);
+	*count = -1;
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		fill_in_cgroup(self->fd, pipefd[1]);
+		fill_in_cgroup(self->fd, count);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ((ssize_t)sizeof(stored),
-		  read(pipefd[0], &stored, sizeof(stored)));
-	close(pipefd[0]);
-	close(pipefd[1]);
+	stored = *count;
+	munmap(count, sizeof(*count));
 
 	/* The filler was not killed: it ended on its own, with ENOMEM. */
 	ASSERT_TRUE(WIFEXITED(status))
