@@ -132,34 +132,14 @@ void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("rcumap-fuzz: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'rcumap-fuzz --help'.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
-static const char *opt_name(int opt)
-{
-	const struct option *o;
-
-	for (o = long_options; o->name; o++)
-		if (o->val == opt)
-			return o->name;
-	return "?";
+	usage_verror("rcumap-fuzz", fmt, ap);
 }
 
 static uint64_t parse_opt_uint(int opt, const char *arg, uint64_t min,
 			       uint64_t max)
 {
-	uint64_t v;
-
-	if (!parse_uint(arg, min, max, &v))
-		usage_error("--%s: '%s' is not a whole number from %llu to %llu",
-			    opt_name(opt), arg, (unsigned long long)min,
-			    (unsigned long long)max);
-	return v;
+	return parse_option_uint("rcumap-fuzz", long_options, opt, arg, min, max);
 }
 
 /* --forbid-errno: an errno of the ABI's table, by name. */

@@ -135,34 +135,19 @@ void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("rcumap-hammer: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'rcumap-hammer --help'.\n", stderr);
-	exit(EXIT_USAGE);
+	usage_verror("rcumap-hammer", fmt, ap);
 }
 
 static const char *opt_name(int opt)
 {
-	const struct option *o;
-
-	for (o = long_options; o->name; o++)
-		if (o->val == opt)
-			return o->name;
-	return "?";
+	return option_name(long_options, opt);
 }
 
 static uint64_t parse_opt_uint(int opt, const char *arg, uint64_t min,
 			       uint64_t max)
 {
-	uint64_t v;
-
-	if (!parse_uint(arg, min, max, &v))
-		usage_error("--%s: '%s' is not a whole number from %llu to %llu",
-			    opt_name(opt), arg, (unsigned long long)min,
-			    (unsigned long long)max);
-	return v;
+	return parse_option_uint("rcumap-hammer", long_options, opt, arg, min, max);
 }
 
 static double parse_real(int opt, const char *arg, double min, double max)
