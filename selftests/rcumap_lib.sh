@@ -26,6 +26,12 @@ tap_result() {
 	fi
 }
 
+# tap_skip NAME WHY - one TAP line for a test that cannot run here.
+tap_skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n $1 # SKIP $2"
+}
+
 # tap_exit - exit 0 if every test passed, 1 otherwise.
 tap_exit() {
 	[ "$tap_failed" = 0 ]
