@@ -147,7 +147,7 @@ int rcumap_op_get(struct rcumap *map, struct rcumap_req *req)
 	u32 value_len = 0;
 	int ret;
 
-	if (req->flags & ~RCUMAP_GET_TOUCH || req->ttl_ms)
+	if (req->flags & ~RCUMAP_GET_TOUCH || req->ttl_ms || req->delta)
 		ret = -EINVAL;
 	else
 		ret = rcumap_copy_key(map, req, key);

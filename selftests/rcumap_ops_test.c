@@ -1284,6 +1284,39 @@ TEST_F(map, batch_op_with_reserved_fails_einval_alone)
 	assert_u64(_metadata, self->fd, "ctr", SEED_COUNTER);
 }
 
+/* delta is ADD's alone: any other operation with one fails by itself. */
+TEST_F(map, batch_op_with_delta_other_than_add_fails_einval_alone)
+{
+	char buf[16];
+	struct rcumap_batch_op ops[] = {
+		op_get("alpha", buf, sizeof(buf)),
+		op_put("gamma", "three", RCUMAP_NOEXIST),
+		op_del("alpha"),
+		op_put("delta", "four", RCUMAP_NOEXIST),
+	};
+	unsigned int done = 0, failed = 0, i;
+
+	for (i = 0; i < 3; i++)
+		ops[i].delta = i == 0 ? 1ULL << 63 : 1;
+	memset(buf, 0x5a, sizeof(buf));
+	seed_map(_metadata, self->fd);
+	ASSERT_EQ(0, rcumap_batch(self->fd, ops, ARRAY_SIZE(ops), &done,
+				  &failed));
+	EXPECT_EQ(ARRAY_SIZE(ops), done);
+	EXPECT_EQ(3U, failed);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(EINVAL, (int)ops[i].error) TH_LOG("op %u", i);
+	EXPECT_EQ(0U, ops[3].error);
+	/* The GET copied nothing out. */
+	for (i = 0; i < sizeof(buf); i++)
+		EXPECT_EQ(0x5a, buf[i]) TH_LOG("byte %u", i);
+
+	assert_missing(_metadata, self->fd, "gamma");
+	assert_str(_metadata, self->fd, "delta", "four");
+	assert_str(_metadata, self->fd, "alpha", "one");
+	assert_u64(_metadata, self->fd, "ctr", SEED_COUNTER);
+}
+
 /*
  * The op array itself is fine, so a bad key or value pointer in one op is
  * that op's EFAULT, not the batch's.

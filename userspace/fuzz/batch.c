@@ -65,11 +65,7 @@ static int bop_row(uint32_t cmd)
 	}
 }
 
-/*
- * Spoil an operation in one way; return the outcomes left to it. A GET
- * with a delta is not something the ABI rules on (delta is "else 0", not
- * a reserved field): it may succeed or fail with EINVAL.
- */
+/* Spoil an operation in one way; return the outcomes left to it. */
 static uint32_t spoil_op(struct fz_thread *t, struct rcumap_batch_op *op,
 			 uint32_t normal, void *out)
 {
@@ -117,7 +113,7 @@ static uint32_t spoil_op(struct fz_thread *t, struct rcumap_batch_op *op,
 	case RCUMAP_CMD_GET:
 		if (r == 5) {
 			op->delta = pick_delta(t) | 1;
-			return normal | OC(EINVAL);
+			return OC(EINVAL);
 		}
 		op->value = hz_place(t, R_OUT, hz_pick_bad(t), NULL, 0, 1);
 		(void)out;

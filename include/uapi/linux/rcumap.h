@@ -284,7 +284,7 @@ struct rcumap_dump {
  * @value_len: as in struct rcumap_elem; 0 for DEL and ADD
  * @key: user pointer to the key
  * @value: as in struct rcumap_elem; 0 for DEL and ADD
- * @delta: ADD: in, the amount; out, the new value; else 0
+ * @delta: ADD: in, the amount; out, the new value; else must be 0
  * @error: out: 0, or the positive errno this operation failed with
  * @reserved: must be 0
  */
