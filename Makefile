@@ -191,7 +191,7 @@ guest:
 			vm/guest-suite $(addprefix selftests/,$(SELFTEST_SCRIPTS)); \
 	done
 
-## make check      the full gate: lint, install, kselftests on the KCSAN and stock kernels, lessons
+## make check      the full gate: lint, install, kselftests on the KCSAN, KASAN and stock kernels, lessons
 check:
 	vm/check
 

@@ -489,13 +489,14 @@ struct fn_op_spec {
  * @key: PUT, GET, DEL, ADD, CMPXCHG: the key
  * @value: PUT, CMPXCHG: the new value
  * @value_len: its length; GET: the buffer's size
- * @flags: PUT, ADD: the flags
+ * @flags: PUT, ADD, GET: the flags
  * @ttl_ms: PUT: the time to live
  * @delta: ADD: the amount
  * @expected: CMPXCHG: the value expected
  * @expected_len: its length
  * @found_len: CMPXCHG: the size of the buffer for the value found
- * @result: the errno of the call when no fault fires: 0, or ECANCELED
+ * @result: the errno of the call when no fault fires: 0, ECANCELED
+ *          (CMPXCHG) or ERANGE (GET into a buffer too small)
  * @batch: BATCH: the operations
  * @nr_batch: BATCH: how many
  * @no_effect: negative control: claim the call leaves the map as it was
@@ -860,8 +861,11 @@ static int fn_effect(const struct fn_case *c, const struct fn_call *call,
 				   c->value_len);
 		return 0;
 	case FN_GET:
+		if (c->result == ERANGE && rec &&
+		    call->u.elem.value_len == rec->value_len)
+			return 0;
 		if (!rec || call->u.elem.value_len != rec->value_len ||
-		    memcmp(out, rec->value, rec->value_len)) {
+		    c->result || memcmp(out, rec->value, rec->value_len)) {
 			snprintf(why, len,
 				 "GET returned %u bytes that are not the value of \"%s\"",
 				 call->u.elem.value_len, c->key);
@@ -1475,6 +1479,29 @@ TEST_F_TIMEOUT(fail_nth, get_large_value_survives_every_fault, FN_TIMEOUT)
 	const struct fn_case c = {
 		.name = "GET 300 bytes", .op = FN_GET, .key = "large",
 		.value_len = 512,
+	};
+
+	fn_run(_metadata, &self->st, &c);
+}
+
+/* A touch refreshes the entry's last access: no allocation of its own. */
+TEST_F_TIMEOUT(fail_nth, get_with_touch_survives_every_fault, FN_TIMEOUT)
+{
+	const struct fn_case c = {
+		.name = "GET with TOUCH", .op = FN_GET, .key = "small",
+		.value_len = 64, .flags = RCUMAP_GET_TOUCH,
+	};
+
+	fn_run(_metadata, &self->st, &c);
+}
+
+/* ERANGE, with the value's length, is the call's result, not a fault's. */
+TEST_F_TIMEOUT(fail_nth, get_into_small_buffer_survives_every_fault,
+	       FN_TIMEOUT)
+{
+	const struct fn_case c = {
+		.name = "GET 300 bytes into 16", .op = FN_GET, .key = "large",
+		.value_len = 16, .result = ERANGE,
 	};
 
 	fn_run(_metadata, &self->st, &c);
