@@ -40,7 +40,6 @@ struct rcumap_entry *rcumap_entry_alloc(u32 key_len, u32 value_len)
 		entry->key_len = key_len;
 		entry->value_len = value_len;
 		entry->ttl_ms = 0;
-		seqcount_init(&entry->seq);
 	}
 	return entry;
 }
@@ -80,7 +79,9 @@ void rcumap_entry_free_rcu(struct rcumap_entry *entry)
  *
  * Called where the strategy has made @old stable; an insert takes its
  * place under max_entries here, so a caller that then fails to link
- * @entry must give it back with atomic_dec(&map->nr_entries).
+ * @entry must give it back with atomic_dec(&map->nr_entries). The entry's
+ * time to live starts now unless @prepare keeps @old's
+ * (rcumap_entry_keep_ttl()).
  *
  * Context: whatever the strategy's write side allows; does not sleep.
  * Return: 0, -EEXIST, -ENOENT, -ENOSPC or the error of @prepare.
@@ -93,6 +94,8 @@ int rcumap_entry_decide(struct rcumap *map, struct rcumap_entry *entry,
 
 	if (old ? flags == RCUMAP_NOEXIST : flags == RCUMAP_EXIST)
 		return old ? -EEXIST : -ENOENT;
+	/* Not yet published: no reader to race with. */
+	entry->atime = jiffies;
 	if (prepare) {
 		ret = prepare(entry, old, arg);
 		if (ret)
@@ -100,9 +103,27 @@ int rcumap_entry_decide(struct rcumap *map, struct rcumap_entry *entry,
 	}
 	if (!old && !atomic_add_unless(&map->nr_entries, 1, map->max_entries))
 		return -ENOSPC;
-	/* Not yet published: no reader to race with. */
-	entry->atime = jiffies;
 	return 0;
+}
+
+/**
+ * rcumap_entry_keep_ttl() - give a new entry the time to live of the one it
+ * replaces, as ADD and CMPXCHG do
+ * @entry: the new entry, not yet published
+ * @old: the entry it replaces, held stable by the caller
+ *
+ * The time to live runs on from @old's PUT or last touching GET: only
+ * those restart it (the UAPI's rule), so a counter ADDed more often than
+ * its time to live still expires. @old's @atime may be stored by a
+ * touching GET meanwhile, hence READ_ONCE().
+ *
+ * Context: a prepare hook of rcumap_entry_decide().
+ */
+void rcumap_entry_keep_ttl(struct rcumap_entry *entry,
+			   const struct rcumap_entry *old)
+{
+	entry->ttl_ms = old->ttl_ms;
+	entry->atime = READ_ONCE(old->atime);
 }
 
 /* Account for @entry having replaced @old (NULL: been inserted). */
@@ -126,6 +147,7 @@ void rcumap_entry_removed(struct rcumap *map, const struct rcumap_entry *entry)
 /**
  * rcumap_entry_get() - copy an entry's value into a kernel buffer
  * @entry: the entry, held stable by the caller
+ * @bucket: see rcumap_entry_copy()
  * @buf: the buffer
  * @buf_len: its size
  * @value_len: out: the value's length, also on -ERANGE
@@ -134,14 +156,14 @@ void rcumap_entry_removed(struct rcumap *map, const struct rcumap_entry *entry)
  * Many readers may touch one entry at once, under no lock: the time is one
  * word, stored with a marked write so the compiler neither tears nor
  * invents stores and KCSAN knows the race is intended; which reader's
- * time wins does not matter. The value is copied inside a read section of
- * the entry's seqcount, retried if a rewrite in place overlapped it.
+ * time wins does not matter. The value is copied by rcumap_entry_copy(),
+ * never torn by a rewrite in place.
  *
  * Context: any; does not sleep.
  * Return: 0, or -ERANGE if the value is longer than @buf_len.
  */
-int rcumap_entry_get(struct rcumap_entry *entry, void *buf, u32 buf_len,
-		     u32 *value_len, bool touch)
+int rcumap_entry_get(struct rcumap_entry *entry, struct rcumap_bucket *bucket,
+		     void *buf, u32 buf_len, u32 *value_len, bool touch)
 {
 	if (touch && entry->ttl_ms) {
 		/* LESSON 4 (bug=atime_plain): a plain store instead. */
@@ -153,7 +175,7 @@ int rcumap_entry_get(struct rcumap_entry *entry, void *buf, u32 buf_len,
 	*value_len = entry->value_len;
 	if (entry->value_len > buf_len)
 		return -ERANGE;
-	rcumap_entry_copy(entry, buf, entry->key_len, entry->value_len);
+	rcumap_entry_copy(entry, bucket, buf, entry->key_len, entry->value_len);
 	return 0;
 }
 
@@ -220,6 +242,7 @@ static u32 rcumap_dump_rec_size(const struct rcumap_entry *entry)
 /**
  * rcumap_entry_dump() - append an entry's DUMP record to a kernel buffer
  * @entry: the entry, held stable by the caller
+ * @bucket: see rcumap_entry_copy()
  * @buf: the buffer
  * @buf_len: its size
  * @need: in and out: bytes the records so far take, written or not
@@ -231,8 +254,9 @@ static u32 rcumap_dump_rec_size(const struct rcumap_entry *entry)
  *
  * Context: any; does not sleep.
  */
-void rcumap_entry_dump(const struct rcumap_entry *entry, void *buf,
-		       u32 buf_len, u32 *need, u32 *count)
+void rcumap_entry_dump(const struct rcumap_entry *entry,
+		       struct rcumap_bucket *bucket, void *buf, u32 buf_len,
+		       u32 *need, u32 *count)
 {
 	u32 size = rcumap_dump_rec_size(entry);
 	u32 data_len = entry->key_len + entry->value_len;
@@ -241,7 +265,7 @@ void rcumap_entry_dump(const struct rcumap_entry *entry, void *buf,
 	if ((u64)*need + size <= buf_len) {
 		rec->key_len = entry->key_len;
 		rec->value_len = entry->value_len;
-		rcumap_entry_copy(entry, rec + 1, 0, data_len);
+		rcumap_entry_copy(entry, bucket, rec + 1, 0, data_len);
 		memset((void *)(rec + 1) + data_len, 0,
 		       size - sizeof(*rec) - data_len);
 		(*count)++;

@@ -22,42 +22,66 @@ DEFINE_STATIC_KEY_ARRAY_FALSE(rcumap_bugs, RCUMAP_NR_BUGS);
  * @name: the value of bug= that turns it on
  * @lesson: its lesson in docs/lessons/
  * @what: what it breaks, for the warning at load time
- * @table_only: it lives in the bucket table, so it needs a strategy that
- *              keeps one
+ * @strategies: the strategies under which the bug is the lesson's race and
+ *              nothing else, as a string of sync= names: under the others
+ *              it cannot race (a lock the strategy takes anyway serialises
+ *              it), proves nothing, or does worse harm than the lesson
+ *              (under sync=owner, add_rmw walks chains the owner thread
+ *              frees at once: a use after free)
  */
 struct rcumap_bug_info {
 	const char *name;
 	unsigned int lesson;
 	const char *what;
-	bool table_only;
+	const char *strategies;
 };
 
 static const struct rcumap_bug_info rcumap_bug_info[RCUMAP_NR_BUGS] = {
 	[RCUMAP_BUG_ADD_RMW] = {
 		"add_rmw", 2, "ADD reads and writes the counter without the bucket lock",
-		true,
+		/* readers that run side by side */
+		"rcu rwlock",
 	},
 	[RCUMAP_BUG_REAPER_UNLOCKED] = {
 		"reaper_unlocked", 3, "the reaper unlinks entries without the writers' lock",
-		true,
+		/* a bucket table whose writers take a lock */
+		"rcu mutex rwlock sharded",
 	},
 	[RCUMAP_BUG_ATIME_PLAIN] = {
 		"atime_plain", 4, "GET stores the last-access time with a plain write",
-		false,
+		/* GETs of one entry that run side by side */
+		"rcu rwlock rhashtable",
 	},
 	[RCUMAP_BUG_SHARED_HITS] = {
 		"shared_hits", 5, "GET counts hits in one plain counter shared by all CPUs",
-		false,
+		/* counted after the lookup, outside any lock */
+		"rcu mutex rwlock sharded owner rhashtable",
 	},
 	[RCUMAP_BUG_GET_UNLOCKED] = {
 		"get_unlocked", 6, "GET walks its chain without rcu_read_lock()",
-		true,
+		/* a bucket table whose readers take a lock or RCU */
+		"rcu mutex rwlock sharded",
 	},
 	[RCUMAP_BUG_FREE_NOW] = {
 		"free_now", 7, "deleted entries are freed at once, under their readers",
-		false,
+		/* readers under RCU alone */
+		"rcu rhashtable",
 	},
 };
+
+/* Whether @word is one of the space-separated words of @list. */
+static bool rcumap_word_in(const char *word, const char *list)
+{
+	size_t len = strlen(word);
+
+	while (*list) {
+		if (!strncmp(list, word, len) && (!list[len] || list[len] == ' '))
+			return true;
+		list += strcspn(list, " ");
+		list += strspn(list, " ");
+	}
+	return false;
+}
 
 /**
  * rcumap_bug_enable() - turn on the bug a lesson asks for
@@ -66,7 +90,7 @@ static const struct rcumap_bug_info rcumap_bug_info[RCUMAP_NR_BUGS] = {
  *
  * Context: module init.
  * Return: 0, or -EINVAL (with one line saying why) for an unknown name or
- * a bug in the bucket table under a strategy without one.
+ * a bug its lesson does not teach under @sync.
  */
 int rcumap_bug_enable(const char *name, const struct rcumap_sync_ops *sync)
 {
@@ -84,9 +108,9 @@ int rcumap_bug_enable(const char *name, const struct rcumap_sync_ops *sync)
 		return -EINVAL;
 	}
 	info = &rcumap_bug_info[i];
-	if (info->table_only && !sync->lock_reader) {
-		pr_err("bug=%s needs a strategy with the bucket table, not sync=%s\n",
-		       name, sync->name);
+	if (!rcumap_word_in(sync->name, info->strategies)) {
+		pr_err("bug=%s (lesson %u) does not apply to sync=%s; it needs sync= one of: %s\n",
+		       name, info->lesson, sync->name, info->strategies);
 		return -EINVAL;
 	}
 	static_branch_enable(&rcumap_bugs[i]);

@@ -167,7 +167,8 @@ int rcumap_op_get(struct rcumap *map, struct rcumap_req *req)
 		if (ret)
 			goto out;
 	}
-	rcumap_stats_count_get(map, !ret);
+	/* A hit is a GET that found its key, whether the value fit or not. */
+	rcumap_stats_count_get(map, ret != -ENOENT);
 	if (!ret && copy_to_user(req->value, kb.data, value_len))
 		ret = -EFAULT;
 	if (!ret || ret == -ERANGE)
@@ -180,46 +181,37 @@ out:
 
 /*
  * A PUT the strategy may do in place (see rcumap_table_rewrite()): key and
- * value are copied into kernel buffers, the value on the stack when small,
- * and offered to rewrite; when a new entry has to be published after all,
- * it is made from those copies.
+ * value, at most RCUMAP_REWRITE_MAX bytes, are copied onto the stack and
+ * offered to rewrite; when a new entry has to be published after all, it
+ * is made from those copies.
  */
 static int rcumap_put_rewrite(struct rcumap *map, struct rcumap_req *req,
 			      u32 *hash)
 {
 	u8 key[RCUMAP_KEY_LEN_LIMIT] __uninitialized;
+	u8 value[RCUMAP_REWRITE_MAX] __uninitialized;
 	struct rcumap_entry *entry;
-	struct rcumap_kbuf kb __uninitialized;
 	int ret = rcumap_copy_key(map, req, key);
 
 	if (ret)
 		return ret;
-	if (req->value_len > map->max_value_len)
-		return -E2BIG;
-	rcumap_kbuf_init(&kb, req->value_len);
-	ret = rcumap_kbuf_grow(&kb, req->value_len);
-	if (!ret && copy_from_user(kb.data, req->value, req->value_len))
-		ret = -EFAULT;
-	if (ret)
-		goto out;
+	if (copy_from_user(value, req->value, req->value_len))
+		return -EFAULT;
 	*hash = rcumap_hash(map, key, req->key_len);
-	ret = map->sync->rewrite(map, *hash, key, req->key_len, kb.data,
+	ret = map->sync->rewrite(map, *hash, key, req->key_len, value,
 				 req->value_len, req->flags);
 	if (ret != -EAGAIN)
-		goto out;
+		return ret;
 
-	ret = -ENOMEM;
 	entry = rcumap_entry_alloc(req->key_len, req->value_len);
 	if (!entry)
-		goto out;
+		return -ENOMEM;
 	memcpy(entry->data, key, req->key_len);
-	memcpy(entry->data + req->key_len, kb.data, req->value_len);
+	memcpy(entry->data + req->key_len, value, req->value_len);
 	entry->hash = *hash;
 	ret = map->sync->update(map, entry, req->flags, NULL, NULL);
 	if (ret)
 		rcumap_entry_free(entry);
-out:
-	rcumap_kbuf_free(&kb);
 	return ret;
 }
 
@@ -249,10 +241,10 @@ static int rcumap_put_publish(struct rcumap *map, struct rcumap_req *req,
  * @map: the map
  * @req: the request
  *
- * A PUT that may replace a value (RCUMAP_ANY, RCUMAP_EXIST) and sets no
- * time to live goes to the strategy's rewrite, when it has one; inserts
- * (RCUMAP_NOEXIST) and PUTs with a time to live always publish a new
- * entry.
+ * A PUT that may replace a value (RCUMAP_ANY, RCUMAP_EXIST) of at most
+ * RCUMAP_REWRITE_MAX bytes and sets no time to live goes to the
+ * strategy's rewrite, when it has one; inserts (RCUMAP_NOEXIST), longer
+ * values and PUTs with a time to live always publish a new entry.
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL, -E2BIG, -EFAULT, -ENOMEM, -EEXIST, -ENOENT or
@@ -266,7 +258,7 @@ int rcumap_op_put(struct rcumap *map, struct rcumap_req *req)
 	if (req->flags > RCUMAP_EXIST || req->delta)
 		goto out;
 	if (map->sync->rewrite && req->flags != RCUMAP_NOEXIST &&
-	    !req->ttl_ms)
+	    !req->ttl_ms && req->value_len <= RCUMAP_REWRITE_MAX)
 		ret = rcumap_put_rewrite(map, req, &hash);
 	else
 		ret = rcumap_put_publish(map, req, &hash);
@@ -318,7 +310,7 @@ static int rcumap_add_prepare(struct rcumap_entry *entry,
 		if (old->value_len != sizeof(value))
 			return -EMSGSIZE;
 		memcpy(&value, old->data + old->key_len, sizeof(value));
-		entry->ttl_ms = old->ttl_ms;
+		rcumap_entry_keep_ttl(entry, old);
 	}
 	add->sum = value + add->delta;
 	memcpy(entry->data + entry->key_len, &add->sum, sizeof(add->sum));
@@ -384,7 +376,7 @@ static int rcumap_cmpxchg_prepare(struct rcumap_entry *entry,
 
 	if (old->value_len == cx->expected_len &&
 	    !memcmp(value, cx->expected.data, cx->expected_len)) {
-		entry->ttl_ms = old->ttl_ms;
+		rcumap_entry_keep_ttl(entry, old);
 		return 0;
 	}
 	cx->found_len = old->value_len;

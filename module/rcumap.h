@@ -40,22 +40,20 @@
  * @key_len: bytes of key at the start of @data
  * @value_len: bytes of value following the key in @data
  * @ttl_ms: time to live after @atime, or 0: the entry does not expire
- * @seq: odd while a writer rewrites the value in place; readers copy the
- *       value inside a read section of it and retry if it moved
  * @atime: jiffies of the PUT or of the last GET with RCUMAP_GET_TOUCH;
  *         written by readers, so always with WRITE_ONCE() and READ_ONCE()
  * @data: the key, then the value
  *
  * The key, its lengths and time to live never change once the entry is
  * published. A PUT of a value of another length, or with a time to live,
- * publishes a new entry in the old one's place; a PUT of a value of the
- * same length (no time to live on either side) rewrites the value bytes
- * inside a write section of @seq, which saves an allocation and a free
- * after a grace period (rcumap_table_rewrite()). Readers that take no lock
- * therefore copy the value between read_seqcount_begin() and
- * read_seqcount_retry(): they see the old value or the new, never a mix.
- * @atime changes after publication too, a single word whose writers race
- * only to store about the same time.
+ * publishes a new entry in the old one's place; under sync=rcu a PUT of a
+ * value of the same length, at most RCUMAP_REWRITE_MAX bytes, no time to
+ * live on either side (rcumap_entry_rewritable()), rewrites the value bytes
+ * inside a write section of the bucket's seqcount, which saves an
+ * allocation and a free after a grace period (rcumap_table_rewrite()).
+ * Readers that take no lock therefore copy such a value with
+ * rcumap_entry_copy(). @atime changes after publication too, a single word
+ * whose writers race only to store about the same time.
  */
 struct rcumap_entry {
 	union {
@@ -67,7 +65,6 @@ struct rcumap_entry {
 	u32 key_len;
 	u32 value_len;
 	u32 ttl_ms;
-	seqcount_t seq;
 	unsigned long atime;
 	u8 data[];
 };
@@ -77,10 +74,18 @@ struct rcumap_entry {
  * @head: entries whose hash selects this bucket; RCU for readers
  * @lock: serialises the writers of this bucket, and for sync=sharded its
  *        readers too
+ * @seq: odd while a writer holding @lock rewrites a value in place
+ *       (sync=rcu); its lockless readers copy values in a read section of
+ *       it. A seqcount_spinlock_t, not a plain seqcount_t: lockdep checks
+ *       that its writers hold @lock, and on PREEMPT_RT, where @lock sleeps
+ *       and its holder can be preempted in the write section, a reader
+ *       that finds the count odd takes @lock, boosting the writer, instead
+ *       of spinning on it.
  */
 struct rcumap_bucket {
 	struct hlist_head head;
 	spinlock_t lock;	/* see the strategy's lock_reader/lock_writer */
+	seqcount_spinlock_t seq;
 };
 
 /* Per-CPU counters; see struct rcumap_stats in the UAPI for their meaning. */
@@ -108,7 +113,9 @@ typedef int (*rcumap_prepare_fn)(struct rcumap_entry *entry,
  * @update: insert or replace an entry whose key the caller has hashed,
  *          see rcumap_table_update()
  * @rewrite: replace a value in place, see rcumap_table_rewrite()
- *           (optional: a PUT then always goes through @update)
+ *           (optional: a PUT then always goes through @update); only for
+ *           a strategy whose readers take no lock (@rcu_readers) and whose
+ *           writers take the bucket's lock, the lock of its seqcount
  * @get: copy a value out, see rcumap_table_get()
  * @del: delete a key, see rcumap_table_del()
  * @clear: delete every entry, see rcumap_table_clear()
@@ -189,6 +196,9 @@ extern const struct rcumap_sync_ops rcumap_sync_owner;
 extern const struct rcumap_sync_ops rcumap_sync_rhashtable;
 extern const struct rcumap_sync_ops rcumap_sync_none;
 
+/* sync=rhashtable's writer locks, a power of two: see sync/rhashtable.c. */
+#define RCUMAP_RHT_LOCKS	64
+
 /**
  * struct rcumap - the one map of a loaded module, and its device
  * @sync: the synchronisation strategy
@@ -206,6 +216,8 @@ extern const struct rcumap_sync_ops rcumap_sync_none;
  * @rwsem: sync=rwlock: the one reader-writer lock
  * @owner: sync=owner: the thread that owns the table, and its requests
  * @rht: sync=rhashtable: the table
+ * @rht_locks: sync=rhashtable: serialise the writers of each key, chosen by
+ *             its hash (see sync/rhashtable.c)
  * @shared_hits: bug=shared_hits: GET hits, one counter for all CPUs
  * @shared_misses: bug=shared_hits: GET misses, likewise
  * @nr_entries: entries in the map; exact, as it enforces @max_entries
@@ -230,7 +242,10 @@ struct rcumap {
 		struct mutex mutex;	/* sync=mutex: the whole table */
 		struct rw_semaphore rwsem;
 		struct rcumap_owner *owner;
-		struct rhashtable rht;
+		struct {	/* sync=rhashtable */
+			struct rhashtable rht;
+			spinlock_t rht_locks[RCUMAP_RHT_LOCKS];
+		};
 	};
 	u64 shared_hits;
 	u64 shared_misses;
@@ -258,25 +273,66 @@ static inline bool rcumap_entry_matches(const struct rcumap_entry *entry,
 	       !memcmp(entry->data, key, key_len);
 }
 
+/*
+ * Values up to this length may be rewritten in place (sync=rcu). Writers
+ * copy such a value under the bucket's spinlock, and a reader that a
+ * rewrite overlapped copies it again under that lock: both hold it for a
+ * copy of a bounded size, never one the caller chooses up to
+ * max_value_len (1 MiB). Larger values are always published as new
+ * entries, so they never change under a reader.
+ */
+#define RCUMAP_REWRITE_MAX	128
+
+/* Whether @entry's value may be rewritten in place; fixed at publication. */
+static inline bool rcumap_entry_rewritable(const struct rcumap_entry *entry)
+{
+	return entry->value_len <= RCUMAP_REWRITE_MAX && !entry->ttl_ms;
+}
+
 /**
  * rcumap_entry_copy() - copy bytes of an entry's data, never a torn value
  * @entry: the entry, held stable by the caller
+ * @bucket: the entry's bucket when the caller holds no lock that excludes
+ *          a rewrite in place (sync=rcu's readers); else NULL
  * @buf: where to
  * @offset: first byte of @entry->data
  * @len: bytes to copy
  *
- * Context: any; does not sleep. Spins while a rewrite of the value runs,
- * which holds the bucket's write lock for the length of one memcpy().
+ * One lockless try inside a read section of the bucket's seqcount, begun
+ * with raw_read_seqcount(), which does not wait for an odd count to turn
+ * even: writers back to back can keep it odd nearly all the time. If a
+ * rewrite runs or overlapped the copy, it is made under the bucket's lock.
+ * A reader's wait is thus bounded by the writers queued on that fair lock
+ * ahead of it, each holding it for one copy of at most RCUMAP_REWRITE_MAX
+ * bytes, however many writers keep rewriting the value: retrying the
+ * lockless copy until no rewrite overlaps it could starve the reader, in
+ * an RCU read section, for as long as the writers persist. This is
+ * read_seqbegin_or_lock() for a seqcount_spinlock_t. An entry that is
+ * unlinked meanwhile is not written again: its last value, current just
+ * before it went, is what the copy under the lock gets.
+ *
+ * Context: inside the strategy's read lock (rcu_read_lock() for sync=rcu);
+ * does not sleep, except that the bucket's lock sleeps on PREEMPT_RT.
  */
 static inline void rcumap_entry_copy(const struct rcumap_entry *entry,
-				     void *buf, u32 offset, u32 len)
+				     struct rcumap_bucket *bucket, void *buf,
+				     u32 offset, u32 len)
 {
 	unsigned int seq;
 
-	do {
-		seq = read_seqcount_begin(&entry->seq);
+	if (!bucket || !rcumap_entry_rewritable(entry)) {
 		memcpy(buf, entry->data + offset, len);
-	} while (read_seqcount_retry(&entry->seq, seq));
+		return;
+	}
+	seq = raw_read_seqcount(&bucket->seq);
+	if (!(seq & 1)) {
+		memcpy(buf, entry->data + offset, len);
+		if (!read_seqcount_retry(&bucket->seq, seq))
+			return;
+	}
+	spin_lock(&bucket->lock);
+	memcpy(buf, entry->data + offset, len);
+	spin_unlock(&bucket->lock);
 }
 
 /* table.c: the bucket table, under the strategy's bucket-table hooks */
@@ -303,12 +359,15 @@ size_t rcumap_entry_size(const struct rcumap_entry *entry);
 int rcumap_entry_decide(struct rcumap *map, struct rcumap_entry *entry,
 			const struct rcumap_entry *old, u32 flags,
 			rcumap_prepare_fn prepare, void *arg);
-int rcumap_entry_get(struct rcumap_entry *entry, void *buf, u32 buf_len,
-		     u32 *value_len, bool touch);
+int rcumap_entry_get(struct rcumap_entry *entry, struct rcumap_bucket *bucket,
+		     void *buf, u32 buf_len, u32 *value_len, bool touch);
 bool rcumap_entry_expired(const struct rcumap_entry *entry,
 			  unsigned long now);
-void rcumap_entry_dump(const struct rcumap_entry *entry, void *buf,
-		       u32 buf_len, u32 *need, u32 *count);
+void rcumap_entry_dump(const struct rcumap_entry *entry,
+		       struct rcumap_bucket *bucket, void *buf, u32 buf_len,
+		       u32 *need, u32 *count);
+void rcumap_entry_keep_ttl(struct rcumap_entry *entry,
+			   const struct rcumap_entry *old);
 int rcumap_dump_buckets(struct rcumap *map, u32 *index, u32 end, void *buf,
 			u32 buf_len, u32 *used, u32 *count);
 void rcumap_entry_replaced(struct rcumap *map, struct rcumap_entry *entry,

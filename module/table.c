@@ -93,6 +93,8 @@ int rcumap_table_init(struct rcumap *map)
 	for (i = 0; i < nr_buckets; i++) {
 		INIT_HLIST_HEAD(&map->buckets[i].head);
 		spin_lock_init(&map->buckets[i].lock);
+		seqcount_spinlock_init(&map->buckets[i].seq,
+				       &map->buckets[i].lock);
 	}
 	map->bucket_mask = nr_buckets - 1;
 	get_random_bytes(&map->hash_key, sizeof(map->hash_key));
@@ -209,25 +211,30 @@ int rcumap_table_update(struct rcumap *map, struct rcumap_entry *entry,
  * @hash: rcumap_hash() of @key
  * @key: the key, in kernel memory
  * @key_len: its length
- * @value: the new value, in kernel memory
+ * @value: the new value, in kernel memory, at most RCUMAP_REWRITE_MAX bytes
  * @value_len: its length
  * @flags: RCUMAP_ANY or RCUMAP_EXIST (RCUMAP_NOEXIST is the caller's to
  *         send to @update)
  *
- * The PUT that replaces a value with one as long, the common one, copies
- * the bytes over the old ones under the bucket's write lock, inside a
- * write section of the entry's seqcount: no allocation, and no free after
- * a grace period, which a new entry costs twice over (the benchmark's
- * "where the time goes"). Readers that take no lock retry their copy when
- * it overlapped (rcumap_entry_copy()); the others hold a lock this one
- * excludes. The raw_ write section: writers are serialised by the bucket's
- * write lock already, and under sync=mutex and rwlock that lock sleeps, so
- * the writer may be preempted, never while a reader waits on it.
+ * The PUT that replaces a short value with one as long, the common one,
+ * copies the bytes over the old ones under the bucket's write lock, inside
+ * a write section of the bucket's seqcount: no allocation, and no free
+ * after a grace period, which a new entry costs twice over (the
+ * benchmark's "where the time goes"). Readers that take no lock copy such
+ * values with rcumap_entry_copy().
  *
- * Context: process context; takes the strategy's write lock.
+ * A lockless look comes first, so that a PUT that cannot rewrite (the key
+ * absent, another length, a time to live) goes to @update without having
+ * taken the bucket's lock: an insert takes it once. RCU keeps what the
+ * look finds from being freed, and a PUT with RCUMAP_EXIST of a key the
+ * look did not find fails there: the key was absent at that moment.
+ * Hence only for a strategy whose readers use RCU (sync=rcu), whose write
+ * lock is the bucket's lock, which lockdep checks against the seqcount.
+ *
+ * Context: process context; takes the bucket's lock.
  * Return: 0 when rewritten; -ENOENT for RCUMAP_EXIST on a missing key;
- * -EAGAIN when the key is absent or its entry cannot be rewritten (another
- * length, a time to live): the caller publishes a new entry with @update.
+ * -EAGAIN when the key is absent or its entry cannot be rewritten: the
+ * caller publishes a new entry with @update.
  */
 int rcumap_table_rewrite(struct rcumap *map, u32 hash, const void *key,
 			 u32 key_len, const void *value, u32 value_len,
@@ -238,14 +245,26 @@ int rcumap_table_rewrite(struct rcumap *map, u32 hash, const void *key,
 	struct rcumap_entry *entry;
 	int ret = -EAGAIN;
 
+	rcu_read_lock();
+	entry = rcumap_bucket_find(map, bucket, hash, key, key_len);
+	if (!entry && flags == RCUMAP_EXIST)
+		ret = -ENOENT;
+	else if (entry && entry->value_len == value_len &&
+		 rcumap_entry_rewritable(entry))
+		ret = 0;
+	rcu_read_unlock();
+	if (ret)
+		return ret;
+
+	/* Found rewritable: look again under the lock, for what is there now. */
+	ret = -EAGAIN;
 	sync->lock_writer(map, bucket);
 	entry = rcumap_bucket_find(map, bucket, hash, key, key_len);
-	if (!entry && flags == RCUMAP_EXIST) {
-		ret = -ENOENT;
-	} else if (entry && entry->value_len == value_len && !entry->ttl_ms) {
-		raw_write_seqcount_begin(&entry->seq);
+	if (entry && entry->value_len == value_len &&
+	    rcumap_entry_rewritable(entry)) {
+		write_seqcount_begin(&bucket->seq);
 		memcpy(entry->data + key_len, value, value_len);
-		raw_write_seqcount_end(&entry->seq);
+		write_seqcount_end(&bucket->seq);
 		ret = 0;
 	}
 	sync->unlock_writer(map, bucket);
@@ -285,8 +304,8 @@ int rcumap_table_get(struct rcumap *map, const void *key, u32 key_len,
 	 */
 	if (rcumap_bug(RCUMAP_BUG_GET_UNLOCKED)) {
 		entry = rcumap_bucket_find(map, bucket, hash, key, key_len);
-		return entry ? rcumap_entry_get(entry, buf, buf_len, value_len,
-						touch) : -ENOENT;
+		return entry ? rcumap_entry_get(entry, bucket, buf, buf_len,
+						value_len, touch) : -ENOENT;
 	}
 
 	/*
@@ -297,15 +316,17 @@ int rcumap_table_get(struct rcumap *map, const void *key, u32 key_len,
 		rcu_read_lock();
 		entry = rcumap_bucket_find(map, bucket, hash, key, key_len);
 		if (entry)
-			ret = rcumap_entry_get(entry, buf, buf_len, value_len,
-					       touch);
+			ret = rcumap_entry_get(entry, bucket, buf, buf_len,
+					       value_len, touch);
 		rcu_read_unlock();
 		return ret;
 	}
+	/* A lock that excludes writers: no rewrite can overlap the copy. */
 	sync->lock_reader(map, bucket);
 	entry = rcumap_bucket_find(map, bucket, hash, key, key_len);
 	if (entry)
-		ret = rcumap_entry_get(entry, buf, buf_len, value_len, touch);
+		ret = rcumap_entry_get(entry, NULL, buf, buf_len, value_len,
+				       touch);
 	sync->unlock_reader(map, bucket);
 	return ret;
 }
@@ -443,6 +464,8 @@ int rcumap_table_dump_bucket(struct rcumap *map, u32 index, void *buf,
 			     u32 buf_len, u32 *used, u32 *count)
 {
 	struct rcumap_bucket *bucket = &map->buckets[index];
+	/* Only RCU readers can see a rewrite in place: see rcumap_entry_copy(). */
+	struct rcumap_bucket *unlocked = map->sync->rcu_readers ? bucket : NULL;
 	struct rcumap_entry *entry;
 
 	*used = 0;
@@ -451,7 +474,7 @@ int rcumap_table_dump_bucket(struct rcumap *map, u32 index, void *buf,
 	map->sync->lock_reader(map, bucket);
 	hlist_for_each_entry_rcu(entry, &bucket->head, node,
 				 map->sync->lock_held(map, bucket))
-		rcumap_entry_dump(entry, buf, buf_len, used, count);
+		rcumap_entry_dump(entry, unlocked, buf, buf_len, used, count);
 	map->sync->unlock_reader(map, bucket);
 	return *used > buf_len ? -ERANGE : 0;
 }

@@ -40,7 +40,6 @@ const struct rcumap_sync_ops rcumap_sync_mutex = {
 	.init = rcumap_mutex_init,
 	.destroy = rcumap_mutex_destroy,
 	RCUMAP_TABLE_MAP_OPS,
-	.rewrite = rcumap_table_rewrite,
 	.lock_reader = rcumap_mutex_lock,
 	.unlock_reader = rcumap_mutex_unlock,
 	.lock_writer = rcumap_mutex_lock,

@@ -54,7 +54,6 @@ const struct rcumap_sync_ops rcumap_sync_rwlock = {
 	.name = "rwlock",
 	.init = rcumap_rwlock_init,
 	RCUMAP_TABLE_MAP_OPS,
-	.rewrite = rcumap_table_rewrite,
 	.lock_reader = rcumap_rwlock_read_lock,
 	.unlock_reader = rcumap_rwlock_read_unlock,
 	.lock_writer = rcumap_rwlock_write_lock,

@@ -31,7 +31,6 @@ static void rcumap_sharded_free(struct rcumap_entry *entry)
 const struct rcumap_sync_ops rcumap_sync_sharded = {
 	.name = "sharded",
 	RCUMAP_TABLE_MAP_OPS,
-	.rewrite = rcumap_table_rewrite,
 	.lock_reader = rcumap_table_lock_bucket,
 	.unlock_reader = rcumap_table_unlock_bucket,
 	.lock_writer = rcumap_table_lock_bucket,
