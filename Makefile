@@ -17,7 +17,7 @@ TOOLS := rcumapctl rcumap-hammer rcumap-fuzz
 SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_compat_test \
 	     rcumap_module_test rcumap_expiry_test rcumap_concurrency_test \
 	     rcumap_lincheck_test rcumap_access_test rcumap_memcg_test \
-	     rcumap_fail_nth_test
+	     rcumap_fail_nth_test rcumap_sizes_test
 SELFTEST_SCRIPTS := rcumapctl_test.sh rcumap_hammer_test.sh \
 		    rcumap_trace_test.sh rcumap_unload_test.sh rcumap_fuzz_test.sh
 SELFTEST_HDRS := $(wildcard selftests/*.h)
@@ -30,9 +30,9 @@ BROKEN_KOS := $(patsubst selftests/broken-%.patch,rcumap-broken-%.ko, \
 FLAVOURS := kcsan kasan
 GUEST := $(BUILD)/guest/rcumap
 
-.PHONY: all module tools deps kernel lint selftests guest check demo lesson \
-	lesson-rates shootout bench soak fuzz vm install uninstall modules_install \
-	dkms-install dkms-remove clean help
+.PHONY: all module tools deps kernel lint selftests guest check check-rt demo \
+	lesson lesson-rates shootout bench soak fuzz vm install uninstall \
+	modules_install dkms-install dkms-remove clean help
 
 all: module tools
 
@@ -191,9 +191,13 @@ guest:
 			vm/guest-suite $(addprefix selftests/,$(SELFTEST_SCRIPTS)); \
 	done
 
-## make check      the full gate: lint, install, kselftests on the KCSAN, KASAN and stock kernels, lessons
+## make check      the full gate: lint, install, kselftests on the KCSAN, KASAN, stock and RT kernels, lessons
 check:
 	vm/check
+
+## make check-rt   check's rt stage alone: DKMS and the kselftests on Debian's PREEMPT_RT kernel
+check-rt: $(addprefix $(BUILD)/static/,$(TOOLS))
+	vm/check-stock --rt
 
 ## make demo       threads hammer the map in the KCSAN guest: the proofs and KCSAN's verdict
 demo:

@@ -525,4 +525,70 @@ TEST_F_TIMEOUT(stress, concurrent_put_get_del_keep_values_consistent,
 		       priv_present, shared_present);
 }
 
+/*
+ * One slot left and two threads that PUT and DEL the same new key: the map
+ * is never full for that key, so no PUT of it may fail -ENOSPC. Under
+ * sync=rhashtable an insert used to take its slot before it published,
+ * so the other thread's PUT found the map full (4,058 ENOSPC in 5 s).
+ */
+#define SLOT_SECONDS	3
+
+struct slot_race {
+	int fd;
+	atomic_bool *stop;
+	unsigned long puts;
+	unsigned long enospc;
+	int other;		/* an errno neither ENOSPC nor expected */
+};
+
+static void *slot_race_thread(void *arg)
+{
+	struct slot_race *r = arg;
+	int ret;
+
+	while (!atomic_load(r->stop)) {
+		ret = rcumap_put(r->fd, "contended", 9, "v", 1, RCUMAP_ANY);
+		r->puts++;
+		if (ret == -ENOSPC)
+			r->enospc++;
+		else if (ret && !r->other)
+			r->other = -ret;
+		ret = rcumap_del(r->fd, "contended", 9);
+		if (ret && ret != -ENOENT && !r->other)
+			r->other = -ret;
+	}
+	return NULL;
+}
+
+RCUMAP_MAP_FIXTURE(one_slot_left, "max_entries=2")
+
+TEST_F_TIMEOUT(one_slot_left, put_of_one_key_never_fails_enospc_for_its_own_slot,
+	       SLOT_SECONDS + 30)
+{
+	struct slot_race r[2] = { 0 };
+	atomic_bool stop = false;
+	pthread_t tid[2];
+	int t;
+
+	ASSERT_EQ(0, rcumap_put(self->fd, "held", 4, "h", 1, RCUMAP_ANY));
+	for (t = 0; t < 2; t++) {
+		r[t].fd = rcumap_open(NULL);
+		ASSERT_LE(0, r[t].fd);
+		r[t].stop = &stop;
+		ASSERT_EQ(0, pthread_create(&tid[t], NULL, slot_race_thread,
+					    &r[t]));
+	}
+	sleep(SLOT_SECONDS);
+	atomic_store(&stop, true);
+	for (t = 0; t < 2; t++) {
+		pthread_join(tid[t], NULL);
+		close(r[t].fd);
+		EXPECT_EQ(0U, r[t].enospc)
+			TH_LOG("thread %d: %lu of %lu PUTs failed ENOSPC",
+			       t, r[t].enospc, r[t].puts);
+		EXPECT_EQ(0, r[t].other)
+			TH_LOG("thread %d: %s", t, strerror(r[t].other));
+	}
+}
+
 TEST_HARNESS_MAIN

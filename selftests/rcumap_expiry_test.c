@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -144,20 +145,207 @@ TEST_F(expiry, put_without_ttl_makes_an_entry_immortal)
 	EXPECT_TRUE(present(self->fd, "k"));
 }
 
-TEST_F(expiry, add_and_cmpxchg_keep_the_ttl)
-{
-	uint64_t one = 1, sum;
-	char found[8];
-	size_t found_len = sizeof(found);
+/*
+ * The rule, per command: an entry expires TTL_MS after its PUT or its last
+ * GET with RCUMAP_GET_TOUCH, and nothing else restarts the time. Each
+ * variant PUTs an 8-byte value with TTL_MS to live, then does its command
+ * on the key every ACT_MS, far more often than the time to live, for up to
+ * ACT_TTLS times the time to live. A command that restarts the time keeps
+ * the entry alive through RESTART_TTLS of them; any other must see it
+ * expire while it keeps acting: ADD and CMPXCHG replace the entry with a
+ * new one, which keeps the old one's time, not a time of its own.
+ *
+ * The times are generous for a slow guest: the entry must outlive a pause
+ * of TTL_MS - ACT_MS between two commands, and the reaper has 9 TTLs past
+ * the first to delete it.
+ */
+#define TTL_MS		1000
+#define ACT_MS		50
+#define RESTART_TTLS	3
+#define ACT_TTLS	10
 
-	ASSERT_EQ(0, rcumap_put_ttl(self->fd, "n", 1, &one, sizeof(one),
-				    RCUMAP_ANY, SHORT_TTL_MS));
-	ASSERT_EQ(0, rcumap_add(self->fd, "n", 1, 1, RCUMAP_EXIST, &sum));
-	ASSERT_EQ(0, put_ttl(self->fd, "c", "old", SHORT_TTL_MS));
-	ASSERT_EQ(0, rcumap_cmpxchg(self->fd, "c", 1, "old", 3, "new", 3,
-				    found, &found_len));
-	EXPECT_TRUE(gone_eventually(self->fd, "n"));
-	EXPECT_TRUE(gone_eventually(self->fd, "c"));
+FIXTURE(ttl_rule) {
+	int fd;
+};
+
+FIXTURE_VARIANT(ttl_rule) {
+	/* one command on the key; 0, or -errno (-ENOENT once it is gone) */
+	int (*act)(int fd, uint64_t *value);
+	bool restarts;
+};
+
+static int act_put_any(int fd, uint64_t *value)
+{
+	return rcumap_put_ttl(fd, "k", 1, value, sizeof(*value), RCUMAP_ANY,
+			      TTL_MS);
+}
+
+static int act_put_exist(int fd, uint64_t *value)
+{
+	return rcumap_put_ttl(fd, "k", 1, value, sizeof(*value),
+			      RCUMAP_EXIST, TTL_MS);
+}
+
+static int act_get(int fd, uint64_t *value, __u32 flags)
+{
+	size_t len = sizeof(*value);
+
+	return rcumap_get_flags(fd, "k", 1, value, &len, flags);
+}
+
+static int act_get_touch(int fd, uint64_t *value)
+{
+	return act_get(fd, value, RCUMAP_GET_TOUCH);
+}
+
+static int act_get_plain(int fd, uint64_t *value)
+{
+	return act_get(fd, value, 0);
+}
+
+static int act_add(int fd, uint64_t *value)
+{
+	return rcumap_add(fd, "k", 1, 1, RCUMAP_EXIST, value);
+}
+
+/* Replace the value with the next one, as expected. */
+static int act_cmpxchg(int fd, uint64_t *value)
+{
+	uint64_t next = *value + 1, found;
+	size_t found_len = sizeof(found);
+	int ret = rcumap_cmpxchg(fd, "k", 1, value, sizeof(*value), &next,
+				 sizeof(next), &found, &found_len);
+
+	if (!ret)
+		*value = next;
+	return ret;
+}
+
+/* DUMP the whole map, then a plain GET tells whether the key is there. */
+static int act_dump(int fd, uint64_t *value)
+{
+	char buf[4096];
+	uint64_t cursor = 0;
+	size_t len;
+	int ret;
+
+	do {
+		len = sizeof(buf);
+		ret = rcumap_dump(fd, &cursor, buf, &len, NULL);
+	} while (!ret && cursor != RCUMAP_DUMP_END);
+	return ret ?: act_get_plain(fd, value);
+}
+
+/* A BATCH of one ADD (BATCH has no PUT with a time to live). */
+static int act_batch_add(int fd, uint64_t *value)
+{
+	struct rcumap_batch_op op = {
+		.cmd = RCUMAP_CMD_ADD, .flags = RCUMAP_EXIST, .key_len = 1,
+		.key = (uintptr_t)"k", .delta = 1,
+	};
+	int ret = rcumap_batch(fd, &op, 1, NULL, NULL);
+
+	if (!ret && !op.error)
+		*value = op.delta;	/* the counter's new value */
+	return ret ?: -(int)op.error;
+}
+
+/* A BATCH of one GET with RCUMAP_GET_TOUCH. */
+static int act_batch_get_touch(int fd, uint64_t *value)
+{
+	struct rcumap_batch_op op = {
+		.cmd = RCUMAP_CMD_GET, .flags = RCUMAP_GET_TOUCH, .key_len = 1,
+		.key = (uintptr_t)"k", .value_len = sizeof(*value),
+		.value = (uintptr_t)value,
+	};
+	int ret = rcumap_batch(fd, &op, 1, NULL, NULL);
+
+	return ret ?: -(int)op.error;
+}
+
+FIXTURE_VARIANT_ADD(ttl_rule, put_any_restarts) {
+	.act = act_put_any, .restarts = true,
+};
+
+FIXTURE_VARIANT_ADD(ttl_rule, put_exist_restarts) {
+	.act = act_put_exist, .restarts = true,
+};
+
+FIXTURE_VARIANT_ADD(ttl_rule, get_touch_restarts) {
+	.act = act_get_touch, .restarts = true,
+};
+
+FIXTURE_VARIANT_ADD(ttl_rule, batch_get_touch_restarts) {
+	.act = act_batch_get_touch, .restarts = true,
+};
+
+FIXTURE_VARIANT_ADD(ttl_rule, plain_get_does_not_restart) {
+	.act = act_get_plain,
+};
+
+FIXTURE_VARIANT_ADD(ttl_rule, add_does_not_restart) {
+	.act = act_add,
+};
+
+FIXTURE_VARIANT_ADD(ttl_rule, batch_add_does_not_restart) {
+	.act = act_batch_add,
+};
+
+FIXTURE_VARIANT_ADD(ttl_rule, cmpxchg_does_not_restart) {
+	.act = act_cmpxchg,
+};
+
+FIXTURE_VARIANT_ADD(ttl_rule, dump_does_not_restart) {
+	.act = act_dump,
+};
+
+FIXTURE_SETUP(ttl_rule)
+{
+	char params[32];
+
+	snprintf(params, sizeof(params), "reap_ms=%u", REAP_MS);
+	self->fd = rcumap_test_setup(_metadata, params);
+}
+
+FIXTURE_TEARDOWN(ttl_rule)
+{
+	rcumap_test_teardown(_metadata, self->fd);
+}
+
+static long ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+TEST_F_TIMEOUT(ttl_rule, entry_expires_ttl_after_put_or_touch_only, 60)
+{
+	long limit = (variant->restarts ? RESTART_TTLS : ACT_TTLS) * TTL_MS;
+	struct timespec start;
+	uint64_t value = 0;
+	int ret, acts = 0;
+
+	ASSERT_EQ(0, rcumap_put_ttl(self->fd, "k", 1, &value, sizeof(value),
+				    RCUMAP_ANY, TTL_MS));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		rcumap_sleep_ms(ACT_MS);
+		ret = variant->act(self->fd, &value);
+		acts++;
+	} while (!ret && ms_since(&start) < limit);
+
+	if (variant->restarts) {
+		EXPECT_EQ(0, ret)
+			TH_LOG("expired after %d commands in %ld ms, each restarting a %u ms TTL: %s",
+			       acts, ms_since(&start), TTL_MS, strerror(-ret));
+	} else {
+		EXPECT_EQ(-ENOENT, ret)
+			TH_LOG("%d commands in %ld ms kept an entry with a %u ms TTL alive",
+			       acts, ms_since(&start), TTL_MS);
+	}
 }
 
 /* ABI version 1 callers pass the struct without ttl_ms: never expires. */

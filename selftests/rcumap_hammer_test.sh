@@ -4,6 +4,8 @@
 # rcumap-hammer in each verification mode against the real module, for a
 # bounded time with 4 or more threads; the kernel log is judged by the
 # caller (vm/scan-log): no KCSAN report naming rcumap, no lockdep report.
+# The hot-key run times a reader against writers of one key, and fails if
+# its worst GET or DUMP call takes longer than a bound.
 # Last, the negative controls (under sync=rcu only): the linearizability
 # check must catch a deliberately broken module whose GET returns a
 # previous value, and the hammer's check of every value it reads must
@@ -35,7 +37,7 @@ check() {
 		"exit status $status, wanted $want; output must match '$pattern'"
 }
 
-tap_plan 11
+tap_plan 13
 load_module ./rcumap.ko || exit 1
 check mixed_default_mix_runs_clean 0 'ops/s' --threads 4
 check batched_mix_runs_clean 0 'ops/s' --threads 4 --batch 16 \
@@ -53,6 +55,20 @@ check rewrites_in_place_leave_no_torn_value 0 'result: ok' $rewrites
 load_module ./rcumap.ko reap_ms=10 || exit 1
 check reaper_among_writers_and_touching_readers_runs_clean 0 'ops/s' \
 	--threads 4 --keys 256 --ttl 5 --touch
+# 4 writers PUT one key with values of 1 MiB, the longest the module can
+# take, while a reader times every GET and DUMP for 5 s (this --duration
+# comes after check's, and wins): the worst call must take under 1000 ms,
+# generous by more than an order of magnitude on a TCG guest; a reader that
+# retried its copy until no write overlapped it took 2.1 s (the reasoning:
+# rcumap-hammer(1), LATENCY BOUND). Then with values of 128 bytes, the
+# longest that sync=rcu rewrites in place, so that readers meet rewrites
+# and fall back to the bucket's lock.
+load_module ./rcumap.ko max_value_len=1048576 || exit 1
+check hot_key_readers_are_bounded 0 'result: ok' --mode hot-key \
+	--threads 5 --readers 1 --duration 5 --max-latency 1000
+check hot_key_readers_of_rewritten_values_are_bounded 0 'result: ok' \
+	--mode hot-key --value-size 128 --threads 5 --readers 1 --duration 5 \
+	--max-latency 1000
 # The negative controls: both broken builds break the bucket table that
 # sync=rcu uses, so they mean the same whatever strategy the suite runs
 # under, and run once, under sync=rcu.

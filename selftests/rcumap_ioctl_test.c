@@ -950,6 +950,69 @@ TEST_F(map, stats_count_get_hits_and_misses)
 		     s0.failures[RCUMAP_CMD_GET]);
 }
 
+/*
+ * ERANGE is a GET that found its key: a hit (the UAPI: misses are GETs
+ * that did not find their key), whose value did not fit.
+ */
+TEST_F(map, get_into_a_short_buffer_counts_a_hit_not_a_miss)
+{
+	char value[64], buf[4];
+	struct rcumap_stats s0, s1;
+	size_t len = sizeof(buf);
+
+	memset(value, 'v', sizeof(value));
+	ASSERT_EQ(0, rcumap_put(self->fd, "long", 4, value, sizeof(value),
+				RCUMAP_ANY));
+	take_stats(_metadata, self->fd, &s0);
+	ASSERT_EQ(-ERANGE, rcumap_get(self->fd, "long", 4, buf, &len));
+	EXPECT_EQ(sizeof(value), len);
+	take_stats(_metadata, self->fd, &s1);
+	EXPECT_EQ(1U, s1.hits - s0.hits);
+	EXPECT_EQ(0U, s1.misses - s0.misses);
+}
+
+/*
+ * A size field above a page fails E2BIG before any of the struct is read,
+ * as clone3() and openat2() do, even with nothing but zeroes past the
+ * struct, which a kernel that checked them all would accept: here 64 MiB
+ * of zero pages (an old module scanned 1 GiB of them in 42 s, in one call,
+ * and succeeded). A page exactly, zero past the struct, is still
+ * accepted.
+ */
+#define ZERO_MAP_SIZE	(64U << 20)
+
+TEST_F(map, size_above_a_page_fails_e2big_without_reading_it)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct rcumap_info *info;
+	union any_arg arg;
+	void *zeroes;
+
+	seed_map(_metadata, self->fd);
+	zeroes = mmap(NULL, ZERO_MAP_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, zeroes);
+	valid_arg(&commands[0], &arg);			/* INFO */
+	info = zeroes;
+	*info = arg.info;
+	info->size = ZERO_MAP_SIZE;
+	EXPECT_EQ(-E2BIG, rcumap_ioctl(self->fd, RCUMAP_IOC_INFO, info));
+	info->size = page + 1;
+	EXPECT_EQ(-E2BIG, rcumap_ioctl(self->fd, RCUMAP_IOC_INFO, info));
+	info->size = page;
+	EXPECT_EQ(0, rcumap_ioctl(self->fd, RCUMAP_IOC_INFO, info));
+
+	valid_arg(&commands[1], &arg);			/* PUT */
+	memcpy(zeroes, &arg.elem, sizeof(arg.elem));
+	((struct rcumap_elem *)zeroes)->size = page + 1;
+	EXPECT_EQ(-E2BIG, rcumap_ioctl(self->fd, RCUMAP_IOC_PUT, zeroes));
+	/* Only the size field needs to be readable. */
+	arg.elem.size = 1U << 31;
+	EXPECT_EQ(-E2BIG, rcumap_ioctl(self->fd, RCUMAP_IOC_PUT, &arg));
+	munmap(zeroes, ZERO_MAP_SIZE);
+	assert_seed_intact(_metadata, self->fd);
+}
+
 TEST_F(map, stats_report_entries_and_bytes)
 {
 	static char big[4096];

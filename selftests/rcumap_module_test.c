@@ -254,6 +254,32 @@ FIXTURE_VARIANT_ADD(bad_params, bug_in_table_under_rhashtable) {
 	.params = "sync=rhashtable bug=add_rmw",
 };
 
+/*
+ * A lesson's bug under a strategy it does not teach: under sync=owner the
+ * owner thread frees entries at once, so add_rmw's unlocked walk would be
+ * a use after free, not the lesson's lost update; the others prove nothing
+ * there (nothing races, or a lock the strategy takes anyway hides it).
+ */
+FIXTURE_VARIANT_ADD(bad_params, bug_add_rmw_under_owner) {
+	.params = "sync=owner bug=add_rmw",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, bug_reaper_unlocked_under_owner) {
+	.params = "sync=owner bug=reaper_unlocked",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, bug_get_unlocked_under_owner) {
+	.params = "sync=owner bug=get_unlocked",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, bug_add_rmw_under_mutex) {
+	.params = "sync=mutex bug=add_rmw",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, bug_free_now_under_mutex) {
+	.params = "sync=mutex bug=free_now",
+};
+
 FIXTURE_VARIANT_ADD(bad_params, sync_unknown) {
 	.params = "sync=spinlock",
 };

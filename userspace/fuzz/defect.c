@@ -6,6 +6,7 @@
  * so it may be aimed at an owned key.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "build.h"
 #include "fuzz.h"
@@ -207,6 +208,9 @@ void apply_defect(struct fz_thread *t, struct fz_call *c, struct plan *p,
 		p->nonzero_tail = d == D_SIZE_TAIL;
 		p->w = d == D_SIZE_TAIL ? W_NORMAL : W_EDGE;
 		c->allowed = d == D_SIZE_TAIL ? OC(E2BIG) : OC(EFAULT);
+		/* Over a page: refused before the struct is read. */
+		if (p->size > (uint32_t)sysconf(_SC_PAGESIZE))
+			c->allowed = OC(E2BIG);
 		return;
 	case D_ARG_RO:
 		p->w = W_RO;

@@ -8,7 +8,7 @@
  * RCUMAP_IOC_BATCH), account for them, and hand each result back to the
  * mode, which checks it. A mode is a struct mode: mixed in worker.c,
  * counters and lost-update in verify.c, owner in owner.c, linearizable in
- * lin.c.
+ * lin.c, hot-key in hot.c.
  */
 #ifndef HAMMER_H
 #define HAMMER_H
@@ -33,7 +33,11 @@ enum {
 	EXIT_USAGE = 64,	/* EX_USAGE of sysexits.h */
 };
 
-enum op_kind { OP_GET, OP_PUT, OP_DEL, OP_ADD, OP_CAS, NR_KINDS };
+/* The kinds a --mix chooses from, then DUMP, which only hot-key makes. */
+enum op_kind {
+	OP_GET, OP_PUT, OP_DEL, OP_ADD, OP_CAS, NR_MIX_KINDS,
+	OP_DUMP = NR_MIX_KINDS, NR_KINDS
+};
 
 /* Latency rows: one per kind, then one for whole RCUMAP_IOC_BATCH calls. */
 #define LAT_BATCH	NR_KINDS
@@ -67,11 +71,15 @@ struct config {
 	uint32_t value_size;	/* 8 in the modes of 8-byte counters */
 	enum dist dist;
 	double theta;
-	uint8_t mix[NR_KINDS];	/* percent */
+	uint8_t mix[NR_MIX_KINDS];	/* percent */
 	unsigned int batch;
 	uint32_t ttl_ms;	/* PUT: time to live, 0 for none */
 	bool touch;		/* GET: with RCUMAP_GET_TOUCH */
 	bool private_keys;	/* thread i uses keys i * keys ... */
+	bool value_max;		/* hot-key: --value-size is the map's max */
+	uint32_t read_size;	/* GET's buffer, if more than value_size */
+	unsigned int readers;	/* hot-key: threads 0..readers-1 read */
+	uint64_t max_latency;	/* hot-key: the bound in ns, 0 for none */
 	bool pin, shared_fd, json, no_clear;
 	uint64_t seed;
 	double check_timeout;
@@ -108,12 +116,15 @@ struct hop {
 	bool counter;		/* a key of the counter space, "c..." not "k..." */
 	bool mine;		/* owner mode: one of the thread's own keys */
 	uint32_t key;		/* key index */
-	uint64_t arg;		/* PUT, CAS: the new value's word; ADD: delta */
+	/* PUT, CAS: the new value's word; ADD: delta; DUMP: the cursor */
+	uint64_t arg;
 	uint64_t arg2;		/* CAS: the expected value's word */
 	uint32_t exp_len;	/* CAS: the expected value's length */
-	uint32_t out_len;	/* GET, CAS mismatch: the value's length */
+	/* GET, CAS mismatch: the value's length; DUMP: bytes (ERANGE: needed) */
+	uint32_t out_len;
 	int err;		/* 0 or the positive errno */
-	uint64_t out;		/* GET, CAS mismatch: the value's word; ADD: sum */
+	/* GET, CAS mismatch: the value's word; ADD: sum; DUMP: the cursor */
+	uint64_t out;
 	const unsigned char *buf;	/* GET, CAS mismatch: the value */
 	uint64_t call, ret;	/* CLOCK_MONOTONIC ns around the call */
 };
@@ -131,6 +142,8 @@ struct worker {
 	struct hop *hops;	/* cfg.batch of them */
 	unsigned char *bufs;	/* per hop: key, value, expected, found */
 	struct rcumap_batch_op *bops;
+	unsigned char *dump_buf;	/* DUMP's records, the mode's to size */
+	size_t dump_len;
 	void *priv;		/* the mode's: one allocation, freed with w */
 
 	uint64_t count[NR_KINDS];
@@ -178,7 +191,7 @@ struct mode {
 };
 
 extern const struct mode mode_mixed, mode_counters, mode_lost_update,
-	mode_owner, mode_lin;
+	mode_owner, mode_lin, mode_hot;
 
 /* opts.c */
 void parse_options(int argc, char **argv, struct config *cfg);
@@ -242,6 +255,7 @@ struct totals {
 
 /* report.c */
 const char *errno_name(int err);
+void fmt_ns(char *buf, size_t len, uint64_t ns);
 void totals_gather(const struct hammer *h, struct totals *t);
 void report_header(const struct hammer *h);
 void report(const struct hammer *h, const struct totals *t,

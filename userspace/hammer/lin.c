@@ -215,7 +215,7 @@ static void lin_finish(struct hammer *h, struct verdict *v)
 	}
 }
 
-static const uint8_t lin_mix[NR_KINDS] = {
+static const uint8_t lin_mix[NR_MIX_KINDS] = {
 	[OP_GET] = 40, [OP_PUT] = 25, [OP_DEL] = 10, [OP_ADD] = 10, [OP_CAS] = 15,
 };
 

@@ -40,6 +40,8 @@ static int open_map(struct hammer *h)
 	ret = rcumap_info(h->fd, &h->info);
 	if (ret)
 		return setup_error("RCUMAP_IOC_INFO", ret, "");
+	if (c->value_max)
+		h->cfg.value_size = h->info.max_value_len;
 	if (c->key_size > h->info.max_key_len)
 		usage_error("--key-size: this map takes keys of at most %u bytes",
 			    h->info.max_key_len);
@@ -67,7 +69,7 @@ static int prepare_mode(struct hammer *h)
 		return setup_error(c->mode->name, ret, "");
 	if (c->dist == DIST_ZIPF)
 		zipf_init(&h->zipf, h->pick_n, c->theta);
-	for (k = 0; k < NR_KINDS; k++)
+	for (k = 0; k < NR_MIX_KINDS; k++)
 		for (n = 0; n < c->mix[k]; n++)
 			h->mix_table[i++] = k;
 	return 0;

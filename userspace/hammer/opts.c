@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 static const struct mode *const modes[] = {
 	&mode_mixed, &mode_counters, &mode_lost_update, &mode_owner, &mode_lin,
+	&mode_hot,
 };
 
 enum {
@@ -25,7 +27,7 @@ enum {
 	OPT_VALUE_SIZE, OPT_DIST, OPT_THETA, OPT_MIX, OPT_BATCH, OPT_PIN,
 	OPT_SEED, OPT_DEV, OPT_JSON, OPT_MODE, OPT_NO_CLEAR, OPT_SHARED_FD,
 	OPT_CHECK_TIMEOUT, OPT_MAX_HISTORY, OPT_TTL, OPT_TOUCH,
-	OPT_PRIVATE_KEYS, OPT_VERSION, OPT_END,
+	OPT_PRIVATE_KEYS, OPT_READERS, OPT_MAX_LATENCY, OPT_VERSION, OPT_END,
 };
 
 static const struct option long_options[] = {
@@ -51,6 +53,8 @@ static const struct option long_options[] = {
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "touch", no_argument, NULL, OPT_TOUCH },
 	{ "private-keys", no_argument, NULL, OPT_PRIVATE_KEYS },
+	{ "readers", required_argument, NULL, OPT_READERS },
+	{ "max-latency", required_argument, NULL, OPT_MAX_LATENCY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -74,16 +78,20 @@ static void usage(void)
 "                    must always read back its own latest write\n"
 "  linearizable      record every op (8-byte values) and check the history\n"
 "                    with lincheck\n"
+"  hot-key           writers PUT values as long as the map takes to one\n"
+"                    key, while --readers GET it and DUMP the map, each\n"
+"                    call timed (see --max-latency)\n"
 "\n"
 "Workload:\n"
 "  --threads N       threads (default: the online CPUs, %ld here)\n"
 "  --duration SECS   run time (default 5, unless --ops is given)\n"
 "  --ops N           ops per thread; with --duration, whichever ends first\n"
 "  --keys N          key space (default 1024; counters and lost-update 16,\n"
-"                    linearizable 64)\n"
+"                    linearizable 64; hot-key has one key)\n"
 "  --key-size B      key length in bytes (default 16)\n"
-"  --value-size B    value length (default 64; the counter modes and\n"
-"                    linearizable use 8-byte values)\n"
+"  --value-size B    value length (default 64; hot-key: the map's\n"
+"                    max_value_len; the counter modes and linearizable\n"
+"                    use 8-byte values)\n"
 "  --dist D          key popularity: uniform (default) or zipf\n"
 "  --zipf-theta T    zipf skew, 0 <= T < 1 (default 0.99)\n"
 "  --mix SPEC        percent per op; ops left out are 0, the sum must be\n"
@@ -103,6 +111,8 @@ static void usage(void)
 "  --private-keys    mixed mode: each thread has --keys keys of its own,\n"
 "                    so no two threads ever touch one entry (they still\n"
 "                    share buckets)\n"
+"  --readers N       hot-key: threads of the --threads that GET and DUMP\n"
+"                    (default 1); the others PUT\n"
 "\n"
 "Setup and output:\n"
 "  --dev PATH        the device (default " RCUMAP_DEV_PATH ")\n"
@@ -112,6 +122,8 @@ static void usage(void)
 "  --check-timeout S linearizable: time limit of the check (default 30)\n"
 "  --max-history N   linearizable: ops recorded at most (default 2000000);\n"
 "                    the run stops early when the history is full\n"
+"  --max-latency MS  hot-key: fail (status 1) if the worst GET or the\n"
+"                    worst DUMP call took longer than MS milliseconds\n"
 "  --json            print the report as one JSON object\n"
 "  -h, --help        show this help\n"
 "  --version         show the version and the rcumap ABI version\n"
@@ -123,11 +135,13 @@ static void usage(void)
 "random (half ANY, a quarter each NOEXIST and EXIST), owner mode those of\n"
 "PUT, so some ops fail by design: ENOENT, EEXIST, ECANCELED, ENOSPC,\n"
 "EMSGSIZE and ERANGE are expected outcomes, any other errno fails the\n"
-"run. With --batch, latency is per batch.\n"
+"run. With --batch, latency is per batch. The percentiles are bucket\n"
+"bounds (within 3%%); max, the worst call (p100), is exact.\n"
 "\n"
-"Exit status: 0 ok; 1 verification failed or unexpected errors; 2 the\n"
-"linearizability check could not decide (unknown is never pass); 3 setup\n"
-"error (cannot open the device...); 64 usage error.\n",
+"Exit status: 0 ok; 1 verification failed, unexpected errors, or a call\n"
+"over --max-latency; 2 the linearizability check could not decide\n"
+"(unknown is never pass); 3 setup error (cannot open the device...); 64\n"
+"usage error.\n",
 	       sysconf(_SC_NPROCESSORS_ONLN));
 }
 
@@ -180,24 +194,38 @@ static void parse_mix(const char *spec, uint8_t *mix)
 
 	if (!copy)
 		usage_error("out of memory");
-	memset(mix, 0, NR_KINDS);
+	memset(mix, 0, NR_MIX_KINDS);
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		eq = strchr(tok, '=');
 		if (eq)
 			*eq = '\0';
-		for (i = 0; i < NR_KINDS && strcmp(tok, op_names[i]); i++)
+		for (i = 0; i < NR_MIX_KINDS && strcmp(tok, op_names[i]); i++)
 			;
-		if (!eq || i == NR_KINDS)
+		if (!eq || i == NR_MIX_KINDS)
 			usage_error("--mix: '%s' is not OP=PERCENT with OP one of get, put, del, add, cas",
 				    tok);
 		mix[i] = parse_opt_uint(OPT_MIX, eq + 1, 0, 100);
 	}
 	free(copy);
-	for (i = 0; i < NR_KINDS; i++)
+	for (i = 0; i < NR_MIX_KINDS; i++)
 		sum += mix[i];
 	if (sum != 100)
 		usage_error("--mix: the percentages add up to %u, not 100", sum);
+}
+
+/* hot-key: one key, the map's longest values, a writer at least. */
+static void finish_hot(struct config *c, const bool *given)
+{
+	if (given[OPT_KEYS] || given[OPT_DIST])
+		usage_error("--keys and --dist: --mode hot-key has one key");
+	c->value_max = !given[OPT_VALUE_SIZE];
+	if (c->threads > c->readers)
+		return;
+	if (given[OPT_THREADS])
+		usage_error("--threads: --mode hot-key needs a writer besides the %u readers, at least %u",
+			    c->readers, c->readers + 1);
+	c->threads = c->readers + 1;
 }
 
 /* Apply the mode's defaults, then refuse what cannot work together. */
@@ -217,7 +245,7 @@ static void finish_config(struct config *c, const bool *given)
 	if (!m->default_mix && given[OPT_MIX])
 		usage_error("--mix: --mode %s makes its own ops", m->name);
 	if (m->default_mix && !given[OPT_MIX]) {
-		memcpy(c->mix, m->default_mix, NR_KINDS);
+		memcpy(c->mix, m->default_mix, NR_MIX_KINDS);
 		/* A default mix must not trip the rule below: cas turns get. */
 		if (c->batch > 1) {
 			c->mix[OP_GET] += c->mix[OP_CAS];
@@ -239,6 +267,10 @@ static void finish_config(struct config *c, const bool *given)
 		usage_error("--zipf-theta: only with --dist zipf");
 	if (m != &mode_lin && (given[OPT_CHECK_TIMEOUT] || given[OPT_MAX_HISTORY]))
 		usage_error("--check-timeout and --max-history: only with --mode linearizable");
+	if (m == &mode_hot)
+		finish_hot(c, given);
+	else if (given[OPT_READERS] || given[OPT_MAX_LATENCY])
+		usage_error("--readers and --max-latency: only with --mode hot-key");
 	all_keys = c->private_keys ? (uint64_t)c->keys * c->threads : c->keys;
 	if (all_keys > UINT32_MAX)
 		usage_error("--private-keys: --keys times --threads is over 2^32");
@@ -334,6 +366,12 @@ static void parse_one(struct config *c, int opt, const char *arg)
 	case OPT_TTL:
 		c->ttl_ms = parse_opt_uint(opt, arg, 1, UINT32_MAX);
 		break;
+	case OPT_READERS:
+		c->readers = parse_opt_uint(opt, arg, 1, 1023);
+		break;
+	case OPT_MAX_LATENCY:
+		c->max_latency = llround(parse_real(opt, arg, 0.001, 1e9) * 1e6);
+		break;
 	default:
 		parse_flag(c, opt);
 		break;
@@ -357,6 +395,7 @@ void parse_options(int argc, char **argv, struct config *c)
 		.seed = clock_seed(),
 		.check_timeout = 30,
 		.max_history = 2000000,
+		.readers = 1,
 	};
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {

@@ -254,7 +254,7 @@ static void owner_finish(struct hammer *h, struct verdict *v)
 		v->status = EXIT_FAIL;
 }
 
-static const uint8_t owner_mix[NR_KINDS] = {
+static const uint8_t owner_mix[NR_MIX_KINDS] = {
 	[OP_GET] = 50, [OP_PUT] = 30, [OP_DEL] = 10, [OP_ADD] = 5, [OP_CAS] = 5,
 };
 

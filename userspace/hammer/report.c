@@ -65,9 +65,34 @@ static void mix_text(const struct config *c, char *buf, size_t len)
 	unsigned int k;
 
 	buf[0] = '\0';
-	for (k = 0; k < NR_KINDS && off < len; k++)
+	for (k = 0; k < NR_MIX_KINDS && off < len; k++)
 		off += snprintf(buf + off, len - off, "%s%s=%u", k ? "," : "",
 				op_names[k], c->mix[k]);
+}
+
+/* A latency for people: 850ns, 12.3us, 4.56ms, 2.10s. */
+void fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < NSEC_PER_SEC)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+}
+
+/* hot-key: who reads, who writes, and the bound. */
+static void hot_header(const struct config *c)
+{
+	printf("readers: %u (GET, and DUMP of the whole map; every call timed), writers: %u (PUT)\n",
+	       c->readers, c->threads - c->readers);
+	if (c->max_latency)
+		printf("bound on the worst GET and the worst DUMP call: %g ms (--max-latency)\n",
+		       c->max_latency / 1e6);
+	else
+		printf("no bound on the calls' latency (--max-latency)\n");
 }
 
 void report_header(const struct hammer *h)
@@ -90,12 +115,16 @@ void report_header(const struct hammer *h)
 	printf("threads: %u, %s, %s\n", c->threads,
 	       c->shared_fd ? "one shared fd" : "one fd each",
 	       c->pin ? "pinned" : "not pinned");
+	if (c->mode == &mode_hot)
+		hot_header(c);
 	mix_text(c, mix, sizeof(mix));
-	printf("workload: %u keys (%s", c->keys,
-	       c->dist == DIST_ZIPF ? "zipf" : "uniform");
-	if (c->dist == DIST_ZIPF)
-		printf(" theta %g", c->theta);
-	printf("), key %u B, value %u B, ", c->key_size, c->value_size);
+	if (c->mode == &mode_hot)
+		printf("workload: one key");
+	else if (c->dist == DIST_ZIPF)
+		printf("workload: %u keys (zipf theta %g)", c->keys, c->theta);
+	else
+		printf("workload: %u keys (uniform)", c->keys);
+	printf(", key %u B, value %u B, ", c->key_size, c->value_size);
 	if (c->mode->default_mix)
 		printf("mix %s, ", mix);
 	if (c->batch > 1)
@@ -109,18 +138,6 @@ void report_header(const struct hammer *h)
 		       c->ops);
 	printf("\n");
 	fflush(stdout);
-}
-
-static void fmt_ns(char *buf, size_t len, uint64_t ns)
-{
-	if (ns < 1000)
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < NSEC_PER_SEC)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2fs", ns / 1e9);
 }
 
 static void text_row(const char *name, uint64_t count, double secs,
@@ -335,10 +352,14 @@ static void js_config(const struct hammer *h)
 	js_u64("key_size", c->key_size);
 	js_u64("value_size", c->value_size);
 	js_open("mix", '{');
-	for (k = 0; k < NR_KINDS; k++)
+	for (k = 0; k < NR_MIX_KINDS; k++)
 		js_u64(op_names[k], c->mix[k]);
 	js_close('}');
 	js_u64("batch", c->batch);
+	if (c->mode == &mode_hot) {
+		js_u64("readers", c->readers);
+		js_u64("max_latency_ns", c->max_latency);
+	}
 	js_bool("cleared", h->cleared);
 	js_u64("removed", h->removed);
 	snprintf(strategy, sizeof(strategy), "%.*s", RCUMAP_STRATEGY_LEN,

@@ -18,16 +18,17 @@
 
 const char *const op_names[NR_KINDS] = {
 	[OP_GET] = "get", [OP_PUT] = "put", [OP_DEL] = "del",
-	[OP_ADD] = "add", [OP_CAS] = "cas",
+	[OP_ADD] = "add", [OP_CAS] = "cas", [OP_DUMP] = "dump",
 };
 
 /*
  * The outcomes a random mix produces on a healthy map are expected; the
  * rest mean a malformed request or a broken kernel. ERANGE: a value longer
- * than --value-size, left by an earlier run with --no-clear. EBADMSG is
- * ours: in a mode of 8-byte counters, a value of another length; in any
- * mode, a value whose bytes are not all of one write (torn), unless
- * --no-clear may have left values of other writers.
+ * than --value-size, left by an earlier run with --no-clear (or for DUMP,
+ * a bucket larger than the buffer, which then grows). EBADMSG is ours: in
+ * a mode of 8-byte counters, a value of another length; in any mode, a
+ * value whose bytes are not all of one write (torn), unless --no-clear may
+ * have left values of other writers; DUMP records that do not parse.
  */
 const struct errno_info errnos[NR_ERRS] = {
 	{ ENOENT, true },	{ EEXIST, true },	{ ECANCELED, true },
@@ -112,10 +113,12 @@ struct slot {
 	unsigned char *key, *val, *exp, *found;
 };
 
-/* A counter is 8 bytes, whatever --value-size says. */
+/* A counter is 8 bytes, whatever --value-size says; GET may want more. */
 static size_t value_cap(const struct config *c)
 {
-	return c->value_size > 8 ? c->value_size : 8;
+	uint32_t cap = c->value_size > 8 ? c->value_size : 8;
+
+	return c->read_size > cap ? c->read_size : cap;
 }
 
 static size_t round8(size_t n)
@@ -167,11 +170,34 @@ static void take_value(const struct config *c, struct hop *op,
 		op->err = EBADMSG;
 }
 
+/*
+ * Walk the records a DUMP brought back: a malformed buffer, or a value
+ * not all of one write (unless --no-clear), is EBADMSG.
+ */
+static void check_dump(const struct config *c, struct hop *op,
+		       const unsigned char *buf)
+{
+	size_t off = 0, key_len, len;
+	const void *key, *val;
+	int ret;
+
+	if (op->err)
+		return;
+	for (;;) {
+		ret = rcumap_dump_next(buf, op->out_len, &off, &key, &key_len,
+				       &val, &len);
+		if (ret <= 0 || (!c->no_clear && !value_whole(val, len)))
+			break;
+	}
+	if (ret)
+		op->err = EBADMSG;
+}
+
 static void call_one(struct worker *w, struct hop *op)
 {
 	const struct config *c = &w->h->cfg;
 	struct slot s = slot_of(w, 0);
-	size_t len = value_cap(c);
+	size_t len = op->kind == OP_DUMP ? w->dump_len : value_cap(c);
 	int ret;
 
 	stage(c, op, &s);
@@ -192,6 +218,10 @@ static void call_one(struct worker *w, struct hop *op)
 		ret = rcumap_add(w->fd, s.key, c->key_size, (int64_t)op->arg,
 				 op->flags, &op->out);
 		break;
+	case OP_DUMP:
+		op->out = op->arg;
+		ret = rcumap_dump(w->fd, &op->out, w->dump_buf, &len, NULL);
+		break;
 	default:
 		ret = rcumap_cmpxchg(w->fd, s.key, c->key_size, s.exp,
 				     op->exp_len, s.val, c->value_size,
@@ -201,7 +231,10 @@ static void call_one(struct worker *w, struct hop *op)
 	op->ret = now_ns();
 	op->err = -ret;
 	op->out_len = len;
-	take_value(c, op, s.found);
+	if (op->kind == OP_DUMP)
+		check_dump(c, op, w->dump_buf);
+	else
+		take_value(c, op, s.found);
 }
 
 static void batch_op_init(const struct config *c, const struct hop *op,
@@ -359,6 +392,7 @@ void worker_destroy(struct worker *w)
 	free(w->hops);
 	free(w->bufs);
 	free(w->bops);
+	free(w->dump_buf);
 	free(w);
 }
 
@@ -392,7 +426,7 @@ static void mixed_next(struct worker *w, struct hop *op)
 	}
 }
 
-static const uint8_t mixed_mix[NR_KINDS] = {
+static const uint8_t mixed_mix[NR_MIX_KINDS] = {
 	[OP_GET] = 70, [OP_PUT] = 20, [OP_DEL] = 5, [OP_ADD] = 5,
 };
 

@@ -19,14 +19,17 @@
  *   EINVAL  size too small, a flags/reserved field or unknown flag bit set,
  *           key_len 0, or a value given to RCUMAP_IOC_DEL
  *   E2BIG   key_len or value_len over the limit; or size larger than this
- *           kernel knows with non-zero bytes past the known struct
+ *           kernel knows with non-zero bytes past the known struct; or
+ *           size larger than a page (refused before the struct is read,
+ *           as clone3(2) does)
  *   EEXIST  RCUMAP_IOC_PUT with RCUMAP_NOEXIST on a present key
  *   ENOENT  RCUMAP_IOC_PUT with RCUMAP_EXIST, RCUMAP_IOC_GET or
  *           RCUMAP_IOC_DEL on a missing key
  *   ENOSPC  RCUMAP_IOC_PUT of a new key into a map holding max_entries
  *   ERANGE  RCUMAP_IOC_GET with a buffer smaller than the value; value_len
  *           is set to the length needed, as getxattr(2) does
- *   ENOMEM  the kernel could not allocate memory
+ *   ENOMEM  the kernel could not allocate memory (with sync=rhashtable,
+ *           also: its table could not grow at once; worth a retry)
  *   ENOTTY  unknown ioctl command
  *   EPERM   RCUMAP_IOC_CLEAR on an fd whose opener lacked CAP_SYS_ADMIN
  *           (the capability is the opener's, not the caller's)
@@ -119,7 +122,8 @@ struct rcumap_info {
  * An entry PUT with a time to live is deleted once @ttl_ms have passed
  * since its PUT or its last GET with RCUMAP_GET_TOUCH: not earlier, and
  * at most about reap_ms (a module parameter) later, by the module's
- * reaper. ADD and CMPXCHG keep an entry's time to live; PUT sets it anew.
+ * reaper. Nothing else restarts it: ADD and CMPXCHG keep both the time
+ * to live and the moment it started from; PUT sets it anew.
  * @ttl_ms and @reserved came with ABI version 2; a caller built for
  * version 1 passes the smaller struct and gets entries that never expire.
  */
