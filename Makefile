@@ -17,7 +17,8 @@ TOOLS := rcumapctl rcumap-hammer rcumap-fuzz
 SELFTESTS := rcumap_ioctl_test rcumap_ops_test rcumap_compat_test \
 	     rcumap_module_test rcumap_expiry_test rcumap_concurrency_test \
 	     rcumap_lincheck_test rcumap_access_test rcumap_memcg_test \
-	     rcumap_fail_nth_test rcumap_sizes_test
+	     rcumap_fail_nth_test rcumap_sizes_test \
+	     rcumap_locks_test
 SELFTEST_SCRIPTS := rcumapctl_test.sh rcumap_hammer_test.sh \
 		    rcumap_trace_test.sh rcumap_unload_test.sh rcumap_fuzz_test.sh
 SELFTEST_HDRS := $(wildcard selftests/*.h)
