@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -589,6 +590,106 @@ TEST_F_TIMEOUT(one_slot_left, put_of_one_key_never_fails_enospc_for_its_own_slot
 		EXPECT_EQ(0, r[t].other)
 			TH_LOG("thread %d: %s", t, strerror(r[t].other));
 	}
+}
+
+/*
+ * A real-time reader that preempts a writer in the middle of a rewrite in
+ * place, on the writer's CPU. Under PREEMPT_RT the bucket's spinlock
+ * sleeps, so the writer can be preempted inside its seqcount write
+ * section; a reader that spins until the count is even then spins on a CPU
+ * the writer needs, until RT throttling (95 % of each second) lets the
+ * writer finish: a GET of about a second. A seqcount_spinlock_t reader
+ * that finds the count odd takes the bucket's lock instead, boosting the
+ * writer, and its GET waits only for that one rewrite. Elsewhere a
+ * spinlock holder cannot be preempted, and this passes trivially.
+ *
+ * The bound, 200 ms, is generous: a GET here takes well under a
+ * millisecond, and the reader's priority (10) is below the kernel's
+ * interrupt threads (50), whose work may delay it.
+ */
+#define RT_SECONDS	5
+#define RT_BOUND_MS	200
+#define RT_VALUE_LEN	128
+
+struct rt_race {
+	int fd;
+	atomic_bool stop;
+	long worst_us;
+	unsigned long gets;
+	int error;
+};
+
+static long us_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000L +
+	       (b->tv_nsec - a->tv_nsec) / 1000;
+}
+
+static void *rt_writer(void *arg)
+{
+	struct rt_race *r = arg;
+	char value[RT_VALUE_LEN];
+	unsigned int i = 0;
+
+	while (!atomic_load(&r->stop)) {
+		memset(value, 'a' + i++ % 26, sizeof(value));
+		rcumap_put(r->fd, "rt", 2, value, sizeof(value), RCUMAP_ANY);
+	}
+	return NULL;
+}
+
+static void *rt_reader(void *arg)
+{
+	struct rt_race *r = arg;
+	struct timespec t0, t1, nap = { .tv_nsec = 1000000 };
+	char buf[RT_VALUE_LEN];
+	size_t len;
+	int ret;
+
+	while (!atomic_load(&r->stop)) {
+		nanosleep(&nap, NULL);
+		len = sizeof(buf);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = rcumap_get(r->fd, "rt", 2, buf, &len);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (ret && !r->error)
+			r->error = -ret;
+		if (us_between(&t0, &t1) > r->worst_us)
+			r->worst_us = us_between(&t0, &t1);
+		r->gets++;
+	}
+	return NULL;
+}
+
+RCUMAP_MAP_FIXTURE(rt_reader, "")
+
+TEST_F_TIMEOUT(rt_reader, fifo_reader_preempting_a_rewriter_is_not_livelocked,
+	       RT_SECONDS + 30)
+{
+	struct sched_param fifo = { .sched_priority = 10 };
+	struct rt_race r = { .fd = self->fd };
+	char value[RT_VALUE_LEN] = { 0 };
+	pthread_t writer, reader;
+	cpu_set_t cpu0;
+
+	ASSERT_EQ(0, rcumap_put(self->fd, "rt", 2, value, sizeof(value),
+				RCUMAP_ANY));
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	ASSERT_EQ(0, pthread_create(&writer, NULL, rt_writer, &r));
+	ASSERT_EQ(0, pthread_setaffinity_np(writer, sizeof(cpu0), &cpu0));
+	ASSERT_EQ(0, pthread_create(&reader, NULL, rt_reader, &r));
+	ASSERT_EQ(0, pthread_setaffinity_np(reader, sizeof(cpu0), &cpu0));
+	ASSERT_EQ(0, pthread_setschedparam(reader, SCHED_FIFO, &fifo));
+	sleep(RT_SECONDS);
+	atomic_store(&r.stop, true);
+	pthread_join(reader, NULL);
+	pthread_join(writer, NULL);
+	TH_LOG("%lu GETs, the worst took %ld us", r.gets, r.worst_us);
+	EXPECT_EQ(0, r.error) TH_LOG("GET: %s", strerror(r.error));
+	EXPECT_GT(r.gets, 0UL);
+	EXPECT_LT(r.worst_us, RT_BOUND_MS * 1000L)
+		TH_LOG("the worst of %lu GETs took %ld us", r.gets, r.worst_us);
 }
 
 TEST_HARNESS_MAIN
