@@ -27,11 +27,14 @@
 /* Past rhashtable's second resize (98304 and 196608 entries). */
 #define GROWN_ENTRIES	200000U
 #define GROWN_MAX	400000
+/* rhashtable's first resize: past 75 % of its first 131072 buckets. */
+#define RESIZE_AT	98304U
 /* Past the first resize only, for the expiry test's immortal entries. */
 #define IMMORTAL_ENTRIES 100000U
-#define MORTAL_ENTRIES	4000
-#define MORTAL_TTL_MS	300
-#define REAP_MS		100
+/* Few, so that the resize may move them all before it ends. */
+#define MORTAL_ENTRIES	20U
+#define MORTAL_TTL_MS	1000
+#define RESIZE_REAP_MS	10
 /* How long the reaper gets to delete what expired; generous for a guest. */
 #define REAP_WAIT_MS	30000
 
@@ -152,8 +155,7 @@ TEST_F_TIMEOUT(full, full_map_refuses_a_new_key_and_clear_empties_it, 120)
 	EXPECT_EQ(0U, entries(_metadata, self->fd));
 }
 
-RCUMAP_MAP_FIXTURE(grown, "sync=rhashtable max_entries=%u reap_ms=%u",
-		   GROWN_MAX, REAP_MS)
+RCUMAP_MAP_FIXTURE(grown, "sync=rhashtable max_entries=%u", GROWN_MAX)
 
 /*
  * CLEAR right after the fill, while rhashtable's worker may still be
@@ -170,27 +172,35 @@ TEST_F_TIMEOUT(grown, clear_while_the_table_grows_removes_every_entry, 300)
 		TH_LOG("CLEAR left entries behind");
 }
 
+RCUMAP_MAP_FIXTURE(resized, "sync=rhashtable max_entries=%u reap_ms=%u",
+		   GROWN_MAX, RESIZE_REAP_MS)
+
 /*
- * Entries with a time to live PUT while the table crosses its first
- * resize: the reaper must delete every one of them, and only them, and
- * DUMP then see each immortal entry exactly once.
+ * A few entries with a time to live, PUT just before the table crosses
+ * its first resize, which rhashtable's worker then carries out while the
+ * reaper runs every RESIZE_REAP_MS: the reaper must delete every one of
+ * them, and only them. A reaper that walked the old table by bucket index
+ * met none of them once the worker had moved them, stopped rescheduling
+ * itself, and left them for ever. DUMP then sees each immortal entry
+ * exactly once.
  */
-TEST_F_TIMEOUT(grown, expiry_across_the_resize_reaps_every_mortal_entry, 300)
+TEST_F_TIMEOUT(resized, expiry_across_the_resize_reaps_every_mortal_entry,
+	       300)
 {
 	char key[KEY_LEN + 1];
 	unsigned int i, waited;
 	uint64_t value = 0;
 	__u64 left = 0;
 
-	fill(_metadata, self->fd, 0, IMMORTAL_ENTRIES - MORTAL_ENTRIES / 2);
+	fill(_metadata, self->fd, 0, RESIZE_AT - MORTAL_ENTRIES - 1000);
 	for (i = 0; i < MORTAL_ENTRIES; i++) {
 		make_key(key, GROWN_MAX + i);
 		ASSERT_EQ(0, rcumap_put_ttl(self->fd, key, KEY_LEN, &value,
 					    sizeof(value), RCUMAP_ANY,
 					    MORTAL_TTL_MS));
 	}
-	fill(_metadata, self->fd, IMMORTAL_ENTRIES - MORTAL_ENTRIES / 2,
-	     MORTAL_ENTRIES / 2);
+	fill(_metadata, self->fd, RESIZE_AT - MORTAL_ENTRIES - 1000,
+	     IMMORTAL_ENTRIES - (RESIZE_AT - MORTAL_ENTRIES - 1000));
 	for (waited = 0; waited < REAP_WAIT_MS; waited += 100) {
 		left = entries(_metadata, self->fd);
 		if (left == IMMORTAL_ENTRIES)
