@@ -195,6 +195,8 @@ static int rcumap_put_rewrite(struct rcumap *map, struct rcumap_req *req,
 
 	if (ret)
 		return ret;
+	if (req->value_len > map->max_value_len)
+		return -E2BIG;
 	if (copy_from_user(value, req->value, req->value_len))
 		return -EFAULT;
 	*hash = rcumap_hash(map, key, req->key_len);

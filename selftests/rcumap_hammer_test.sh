@@ -19,9 +19,10 @@ secs=${RCUMAP_HAMMER_SECONDS:-3}
 hammer=$(command -v rcumap-hammer || echo ./rcumap-hammer)
 require_root_and "$hammer" rcumap.ko rcumap-broken-stale-get.ko \
 	rcumap-broken-torn-rewrite.ko
-# Rewrites in place of long values on a few keys, readers among them: the
-# workload that tears values when the rewrite is not sequenced.
-rewrites="--threads 4 --keys 4 --value-size 4096 --mix get=50,put=50"
+# Rewrites in place on a few keys, of values as long as sync=rcu rewrites
+# in place (128 bytes), readers among them: the workload that tears
+# values when the rewrite is not sequenced.
+rewrites="--threads 4 --keys 4 --value-size 128 --mix get=50,put=50"
 
 # check NAME EXPECTED_STATUS PATTERN ARGS... - run the hammer, print its
 # output behind "# " and one TAP line: its exit status must be

@@ -23,7 +23,6 @@
 /* The lockdep class of the buckets' locks: spin_lock_init()'s argument. */
 #define BUCKET_LOCK	"&map->buckets[i].lock"
 #define NR_KEYS		200
-
 /*
  * The acquisitions of lock class @name since the statistics were cleared:
  * the eighth figure after the name (con-bounces, contentions, waittime
@@ -33,7 +32,7 @@
 static long acquisitions(const char *name)
 {
 	size_t name_len = strlen(name);
-	char line[512], *p, *field;
+	char line[512], *p, *figure;
 	long sum = 0;
 	FILE *f;
 	int i;
@@ -46,10 +45,10 @@ static long acquisitions(const char *name)
 		if (strncmp(p, name, name_len) || p[name_len] != ':')
 			continue;
 		p += name_len + 1;
-		for (i = 0; i < 8 && (field = strtok(p, " \t\n")); i++)
+		for (i = 0; i < 8 && (figure = strtok(p, " \t\n")); i++)
 			p = NULL;
 		if (i == 8)
-			sum += atol(field);
+			sum += atol(figure);
 	}
 	fclose(f);
 	return sum;
