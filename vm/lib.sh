@@ -41,6 +41,23 @@ qemu_accel() {
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# usage - print the comment at the top of the running script, which says
+# what it does and what it takes: its --help.
+usage() {
+	sed -n '2,/^[^#]/{/SPDX-License-Identifier/d;/^[^#]/d;s/^# \{0,1\}//;p;}' "$0" |
+		sed '1{/^$/d;}'
+}
+
+# no_options "$@" - the option parsing of a script that takes no argument:
+# --help prints its usage and exits, anything else is refused.
+no_options() {
+	case "${1:-}" in
+	'') ;;
+	--help) usage; exit 0 ;;
+	*) die "unknown option $1 (see ${0##*/} --help)" ;;
+	esac
+}
+
 # ksrc_dir - print the unpacked kernel source, unpacking it once per
 # package version.
 ksrc_dir() {
