@@ -244,7 +244,7 @@ struct rcumap {
 		struct rcumap_owner *owner;
 		struct {	/* sync=rhashtable */
 			struct rhashtable rht;
-			spinlock_t rht_locks[RCUMAP_RHT_LOCKS];
+			spinlock_t rht_locks[RCUMAP_RHT_LOCKS]; /* a key's writers */
 		};
 	};
 	u64 shared_hits;
