@@ -46,6 +46,21 @@ static struct rcumap_entry *rcumap_bucket_find(struct rcumap *map,
 	return NULL;
 }
 
+/* Whether @entry is linked in @bucket; under its write lock. */
+static bool rcumap_bucket_holds(struct rcumap *map,
+				struct rcumap_bucket *bucket,
+				const struct rcumap_entry *entry)
+{
+	struct rcumap_entry *pos;
+
+	hlist_for_each_entry_rcu(pos, &bucket->head, node,
+				 map->sync->lock_held(map, bucket)) {
+		if (pos == entry)
+			return true;
+	}
+	return false;
+}
+
 /* The lock hooks of a strategy whose table needs no lock, or gets none. */
 void rcumap_table_unlocked(struct rcumap *map, struct rcumap_bucket *bucket)
 {
@@ -225,11 +240,13 @@ int rcumap_table_update(struct rcumap *map, struct rcumap_entry *entry,
  *
  * A lockless look comes first, so that a PUT that cannot rewrite (the key
  * absent, another length, a time to live) goes to @update without having
- * taken the bucket's lock: an insert takes it once. RCU keeps what the
- * look finds from being freed, and a PUT with RCUMAP_EXIST of a key the
- * look did not find fails there: the key was absent at that moment.
- * Hence only for a strategy whose readers use RCU (sync=rcu), whose write
- * lock is the bucket's lock, which lockdep checks against the seqcount.
+ * taken the bucket's lock: an insert takes it once. RCU keeps the entry
+ * the look found from being freed until the rewrite is done, so under the
+ * lock it is enough to check that the entry is still in the chain, by its
+ * address. A PUT with RCUMAP_EXIST of a key the look did not find fails
+ * there: the key was absent at that moment. Hence only for a strategy
+ * whose readers use RCU (sync=rcu), whose write lock is the bucket's lock,
+ * which lockdep checks against the seqcount.
  *
  * Context: process context; takes the bucket's lock.
  * Return: 0 when rewritten; -ENOENT for RCUMAP_EXIST on a missing key;
@@ -247,27 +264,20 @@ int rcumap_table_rewrite(struct rcumap *map, u32 hash, const void *key,
 
 	rcu_read_lock();
 	entry = rcumap_bucket_find(map, bucket, hash, key, key_len);
-	if (!entry && flags == RCUMAP_EXIST)
+	if (!entry && flags == RCUMAP_EXIST) {
 		ret = -ENOENT;
-	else if (entry && entry->value_len == value_len &&
-		 rcumap_entry_rewritable(entry))
-		ret = 0;
-	rcu_read_unlock();
-	if (ret)
-		return ret;
-
-	/* Found rewritable: look again under the lock, for what is there now. */
-	ret = -EAGAIN;
-	sync->lock_writer(map, bucket);
-	entry = rcumap_bucket_find(map, bucket, hash, key, key_len);
-	if (entry && entry->value_len == value_len &&
-	    rcumap_entry_rewritable(entry)) {
-		write_seqcount_begin(&bucket->seq);
-		memcpy(entry->data + key_len, value, value_len);
-		write_seqcount_end(&bucket->seq);
-		ret = 0;
+	} else if (entry && entry->value_len == value_len &&
+		   rcumap_entry_rewritable(entry)) {
+		sync->lock_writer(map, bucket);
+		if (rcumap_bucket_holds(map, bucket, entry)) {
+			write_seqcount_begin(&bucket->seq);
+			memcpy(entry->data + key_len, value, value_len);
+			write_seqcount_end(&bucket->seq);
+			ret = 0;
+		}
+		sync->unlock_writer(map, bucket);
 	}
-	sync->unlock_writer(map, bucket);
+	rcu_read_unlock();
 	return ret;
 }
 
