@@ -28,6 +28,7 @@
 #define GROWN_ENTRIES	200000U
 #define GROWN_MAX	400000
 /* rhashtable's first resize: past 75 % of its first 131072 buckets. */
+#define FIRST_BUCKETS	131072U
 #define RESIZE_AT	98304U
 /* Past the first resize only, for the expiry test's immortal entries. */
 #define IMMORTAL_ENTRIES 100000U
@@ -172,6 +173,24 @@ TEST_F_TIMEOUT(grown, clear_while_the_table_grows_removes_every_entry, 300)
 		TH_LOG("CLEAR left entries behind");
 }
 
+/* Wait until the table has more than @buckets buckets; false after the limit. */
+static bool grown_eventually(struct __test_metadata *_metadata, int fd,
+			     __u64 buckets)
+{
+	struct rcumap_info info;
+	unsigned int waited;
+
+	for (waited = 0; waited < REAP_WAIT_MS; waited += 100) {
+		EXPECT_EQ(0, rcumap_info(fd, &info));
+		if (info.buckets > buckets)
+			return true;
+		rcumap_sleep_ms(100);
+	}
+	TH_LOG("the table still has %llu buckets after %u ms",
+	       (unsigned long long)info.buckets, waited);
+	return false;
+}
+
 RCUMAP_MAP_FIXTURE(resized, "sync=rhashtable max_entries=%u reap_ms=%u",
 		   GROWN_MAX, RESIZE_REAP_MS)
 
@@ -210,6 +229,12 @@ TEST_F_TIMEOUT(resized, expiry_across_the_resize_reaps_every_mortal_entry,
 	EXPECT_EQ(IMMORTAL_ENTRIES, left)
 		TH_LOG("%llu entries %u ms after the last TTL ran out",
 		       (unsigned long long)left, waited);
+	/*
+	 * DUMP keeps exactly-once under sync=rhashtable only while the table
+	 * does not grow (rcumap(4)): wait until INFO reports the grown table,
+	 * which rhashtable installs when its worker has moved every entry.
+	 */
+	ASSERT_TRUE(grown_eventually(_metadata, self->fd, FIRST_BUCKETS));
 	dump_exactly_once(_metadata, self->fd, IMMORTAL_ENTRIES);
 }
 

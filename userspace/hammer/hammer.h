@@ -181,6 +181,12 @@ struct mode {
 	const uint8_t *default_mix;	/* NULL: the mode refuses --mix */
 	bool value8;		/* 8-byte counter values: --value-size refused */
 	bool batchable;
+	/*
+	 * ENOMEM is an outcome, not a failure: hot-key's writers replace
+	 * values of up to 1 MiB faster than grace periods free the old ones,
+	 * and a guest's memory runs out now and then (the documented errno).
+	 */
+	bool enomem_expected;
 	/* Before the threads start (the map is cleared); sets h->pick_n. */
 	int (*prepare)(struct hammer *h);
 	int (*thread_init)(struct worker *w);

@@ -182,6 +182,7 @@ static void hot_finish(struct hammer *h, struct verdict *v)
 const struct mode mode_hot = {
 	.name = "hot-key",
 	.default_keys = 1,
+	.enomem_expected = true,
 	.prepare = hot_prepare,
 	.thread_init = hot_thread_init,
 	.next = hot_next,

@@ -305,7 +305,9 @@ static void account(struct worker *w, const struct hop *op, bool timed)
 	if (op->err) {
 		slot = errno_slot(op->err);
 		w->errs[op->kind][slot]++;
-		w->unexpected += !errnos[slot].expected;
+		w->unexpected += !errnos[slot].expected &&
+				 !(op->err == ENOMEM &&
+				   w->h->cfg.mode->enomem_expected);
 		__atomic_store_n(&w->failed_ops, w->failed_ops + 1,
 				 __ATOMIC_RELAXED);
 	}
