@@ -53,8 +53,10 @@ struct errno_info {
 
 #define NR_ERRS		13
 extern const struct errno_info errnos[NR_ERRS];
+struct config;
 unsigned int errno_slot(int err);
 const char *errno_slot_name(unsigned int slot);
+bool errno_slot_expected(const struct config *c, unsigned int slot);
 
 enum dist { DIST_UNIFORM, DIST_ZIPF };
 

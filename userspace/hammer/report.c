@@ -174,7 +174,7 @@ static void text_ops(const struct hammer *h, const struct totals *t)
 	printf("%-6s %12" PRIu64 " %12.1f\n", "total", t->ops, t->ops / secs);
 }
 
-static void text_errors(const struct totals *t)
+static void text_errors(const struct config *c, const struct totals *t)
 {
 	const char *sep;
 	unsigned int k, e;
@@ -189,7 +189,7 @@ static void text_errors(const struct totals *t)
 				printf("  %-5s", op_names[k]);
 			printf("%s %s %" PRIu64 "%s", sep, errno_slot_name(e),
 			       t->errs[k][e],
-			       errnos[e].expected ? "" : " (UNEXPECTED)");
+			       errno_slot_expected(c, e) ? "" : " (UNEXPECTED)");
 			sep = ",";
 		}
 		if (*sep)
@@ -247,7 +247,7 @@ static void text_report(const struct hammer *h, const struct totals *t,
 	unsigned int i;
 
 	text_ops(h, t);
-	text_errors(t);
+	text_errors(&h->cfg, t);
 	text_stats(h);
 	printf("\n%s\n", v->summary);
 	for (i = 0; i < v->ndetail; i++)

@@ -48,6 +48,13 @@ unsigned int errno_slot(int err)
 	return i;
 }
 
+/* Whether the errno of @slot is an expected outcome in @c's mode. */
+bool errno_slot_expected(const struct config *c, unsigned int slot)
+{
+	return errnos[slot].expected ||
+	       (errnos[slot].err == ENOMEM && c->mode->enomem_expected);
+}
+
 /* librcumap names every errno of the table; the last slot is the rest. */
 const char *errno_slot_name(unsigned int slot)
 {
@@ -305,9 +312,7 @@ static void account(struct worker *w, const struct hop *op, bool timed)
 	if (op->err) {
 		slot = errno_slot(op->err);
 		w->errs[op->kind][slot]++;
-		w->unexpected += !errnos[slot].expected &&
-				 !(op->err == ENOMEM &&
-				   w->h->cfg.mode->enomem_expected);
+		w->unexpected += !errno_slot_expected(&w->h->cfg, slot);
 		__atomic_store_n(&w->failed_ops, w->failed_ops + 1,
 				 __ATOMIC_RELAXED);
 	}
