@@ -189,21 +189,28 @@ static int rcumap_rht_get(struct rcumap *map, const void *key, u32 key_len,
 }
 
 /*
- * Unlink @entry unless a writer of its key did first; under
- * rcu_read_lock(). Returns whether this call unlinked it.
+ * Unlink @entry and give back its slot, unless a writer of its key did
+ * first; under its key's lock and rcu_read_lock(). Returns whether this
+ * call unlinked it.
  */
+static bool rcumap_rht_unlink(struct rcumap *map, struct rcumap_entry *entry)
+{
+	if (rhashtable_remove_fast(&map->rht, &entry->rht_node,
+				   rcumap_rht_params))
+		return false;
+	rcumap_entry_removed(map, entry);
+	rcumap_entry_free_rcu(entry);
+	return true;
+}
+
+/* rcumap_rht_unlink() under the key's lock; under rcu_read_lock(). */
 static bool rcumap_rht_remove(struct rcumap *map, struct rcumap_entry *entry)
 {
 	spinlock_t *lock = rcumap_rht_lock(map, entry->hash);
 	bool removed;
 
 	spin_lock(lock);
-	removed = !rhashtable_remove_fast(&map->rht, &entry->rht_node,
-					  rcumap_rht_params);
-	if (removed) {
-		rcumap_entry_removed(map, entry);
-		rcumap_entry_free_rcu(entry);
-	}
+	removed = rcumap_rht_unlink(map, entry);
 	spin_unlock(lock);
 	return removed;
 }
@@ -221,12 +228,9 @@ static int rcumap_rht_del(struct rcumap *map, const void *key, u32 key_len)
 	spin_lock(lock);
 	rcu_read_lock();
 	entry = rcumap_rht_lookup(map, &k);
-	if (entry && !WARN_ON_ONCE(rhashtable_remove_fast(&map->rht,
-							  &entry->rht_node,
-							  rcumap_rht_params))) {
-		rcumap_entry_removed(map, entry);
-		rcumap_entry_free_rcu(entry);
-	}
+	/* Found under the key's lock: no other writer can unlink it first. */
+	if (entry)
+		WARN_ON_ONCE(!rcumap_rht_unlink(map, entry));
 	rcu_read_unlock();
 	spin_unlock(lock);
 	return entry ? 0 : -ENOENT;
