@@ -145,41 +145,6 @@ void rcumap_entry_removed(struct rcumap *map, const struct rcumap_entry *entry)
 }
 
 /**
- * rcumap_entry_get() - copy an entry's value into a kernel buffer
- * @entry: the entry, held stable by the caller
- * @bucket: see rcumap_entry_copy()
- * @buf: the buffer
- * @buf_len: its size
- * @value_len: out: the value's length, also on -ERANGE
- * @touch: restart the entry's time to live (RCUMAP_GET_TOUCH)
- *
- * Many readers may touch one entry at once, under no lock: the time is one
- * word, stored with a marked write so the compiler neither tears nor
- * invents stores and KCSAN knows the race is intended; which reader's
- * time wins does not matter. The value is copied by rcumap_entry_copy(),
- * never torn by a rewrite in place.
- *
- * Context: any; does not sleep.
- * Return: 0, or -ERANGE if the value is longer than @buf_len.
- */
-int rcumap_entry_get(struct rcumap_entry *entry, struct rcumap_bucket *bucket,
-		     void *buf, u32 buf_len, u32 *value_len, bool touch)
-{
-	if (touch && entry->ttl_ms) {
-		/* LESSON 4 (bug=atime_plain): a plain store instead. */
-		if (rcumap_bug(RCUMAP_BUG_ATIME_PLAIN))
-			entry->atime = jiffies;
-		else
-			WRITE_ONCE(entry->atime, jiffies);
-	}
-	*value_len = entry->value_len;
-	if (entry->value_len > buf_len)
-		return -ERANGE;
-	rcumap_entry_copy(entry, bucket, buf, entry->key_len, entry->value_len);
-	return 0;
-}
-
-/**
  * rcumap_dump_buckets() - copy whole buckets as DUMP records, while they fit
  * @map: the map
  * @index: in, the first bucket; out, the first bucket not copied

@@ -318,17 +318,22 @@ long rcumap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = -EPERM;
 	else
 		ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
-	if (!ret && ucmd.user_size < op->min_size)
-		ret = -EINVAL;
 	/*
-	 * copy_struct_from_user() checks every byte past the struct it knows
-	 * for zero: a size of gigabytes would fault in and scan that much,
-	 * in one call that does not reschedule. As clone3(), openat2() and
-	 * sched_setattr() do, refuse a size above a page: no struct of ours
-	 * will ever grow that large.
+	 * A caller built against another version of the header passes a
+	 * shorter or a longer struct. copy_struct_from_user() checks every
+	 * byte past the struct it knows for zero: a size of gigabytes would
+	 * fault in and scan that much, in one call that does not reschedule.
+	 * As clone3(), openat2() and sched_setattr() do, refuse a size above
+	 * a page: no struct of ours will ever grow that large. Tested only
+	 * when the size is not ours, so that the common call pays one
+	 * comparison for both limits.
 	 */
-	if (!ret && ucmd.user_size > PAGE_SIZE)
-		ret = -E2BIG;
+	if (!ret && ucmd.user_size != op->size) {
+		if (ucmd.user_size < op->min_size)
+			ret = -EINVAL;
+		else if (ucmd.user_size > PAGE_SIZE)
+			ret = -E2BIG;
+	}
 	if (!ret)
 		ret = copy_struct_from_user(&buf, op->size, ucmd.ubuffer,
 					    ucmd.user_size);

@@ -200,8 +200,8 @@ static int rcumap_put_rewrite(struct rcumap *map, struct rcumap_req *req,
 	if (copy_from_user(value, req->value, req->value_len))
 		return -EFAULT;
 	*hash = rcumap_hash(map, key, req->key_len);
-	ret = map->sync->rewrite(map, *hash, key, req->key_len, value,
-				 req->value_len, req->flags);
+	ret = rcumap_table_rewrite(map, *hash, key, req->key_len, value,
+				   req->value_len, req->flags);
 	if (ret != -EAGAIN)
 		return ret;
 
@@ -244,9 +244,9 @@ static int rcumap_put_publish(struct rcumap *map, struct rcumap_req *req,
  * @req: the request
  *
  * A PUT that may replace a value (RCUMAP_ANY, RCUMAP_EXIST) of at most
- * RCUMAP_REWRITE_MAX bytes and sets no time to live goes to the
- * strategy's rewrite, when it has one; inserts (RCUMAP_NOEXIST), longer
- * values and PUTs with a time to live always publish a new entry.
+ * RCUMAP_REWRITE_MAX bytes and sets no time to live tries a rewrite in
+ * place first, when the strategy rewrites; inserts (RCUMAP_NOEXIST),
+ * longer values and PUTs with a time to live always publish a new entry.
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL, -E2BIG, -EFAULT, -ENOMEM, -EEXIST, -ENOENT or
@@ -259,7 +259,7 @@ int rcumap_op_put(struct rcumap *map, struct rcumap_req *req)
 
 	if (req->flags > RCUMAP_EXIST || req->delta)
 		goto out;
-	if (map->sync->rewrite && req->flags != RCUMAP_NOEXIST &&
+	if (map->sync->rewrites && req->flags != RCUMAP_NOEXIST &&
 	    !req->ttl_ms && req->value_len <= RCUMAP_REWRITE_MAX)
 		ret = rcumap_put_rewrite(map, req, &hash);
 	else

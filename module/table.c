@@ -46,15 +46,14 @@ static struct rcumap_entry *rcumap_bucket_find(struct rcumap *map,
 	return NULL;
 }
 
-/* Whether @entry is linked in @bucket; under its write lock. */
-static bool rcumap_bucket_holds(struct rcumap *map,
-				struct rcumap_bucket *bucket,
+/* Whether @entry is linked in @bucket; under the bucket's spinlock. */
+static bool rcumap_bucket_holds(struct rcumap_bucket *bucket,
 				const struct rcumap_entry *entry)
 {
 	struct rcumap_entry *pos;
 
 	hlist_for_each_entry_rcu(pos, &bucket->head, node,
-				 map->sync->lock_held(map, bucket)) {
+				 lockdep_is_held(&bucket->lock)) {
 		if (pos == entry)
 			return true;
 	}
@@ -245,8 +244,10 @@ int rcumap_table_update(struct rcumap *map, struct rcumap_entry *entry,
  * lock it is enough to check that the entry is still in the chain, by its
  * address. A PUT with RCUMAP_EXIST of a key the look did not find fails
  * there: the key was absent at that moment. Hence only for a strategy
- * whose readers use RCU (sync=rcu), whose write lock is the bucket's lock,
- * which lockdep checks against the seqcount.
+ * whose readers use RCU (sync=rcu), whose write lock is the bucket's
+ * spinlock: the lock the seqcount is tied to, taken here directly rather
+ * than through the strategy's hook (two indirect calls a PUT need not
+ * pay), and which lockdep checks against the seqcount.
  *
  * Context: process context; takes the bucket's lock.
  * Return: 0 when rewritten; -ENOENT for RCUMAP_EXIST on a missing key;
@@ -257,7 +258,6 @@ int rcumap_table_rewrite(struct rcumap *map, u32 hash, const void *key,
 			 u32 key_len, const void *value, u32 value_len,
 			 u32 flags)
 {
-	const struct rcumap_sync_ops *sync = map->sync;
 	struct rcumap_bucket *bucket = rcumap_bucket(map, hash);
 	struct rcumap_entry *entry;
 	int ret = -EAGAIN;
@@ -268,14 +268,14 @@ int rcumap_table_rewrite(struct rcumap *map, u32 hash, const void *key,
 		ret = -ENOENT;
 	} else if (entry && entry->value_len == value_len &&
 		   rcumap_entry_rewritable(entry)) {
-		sync->lock_writer(map, bucket);
-		if (rcumap_bucket_holds(map, bucket, entry)) {
+		spin_lock(&bucket->lock);
+		if (rcumap_bucket_holds(bucket, entry)) {
 			write_seqcount_begin(&bucket->seq);
 			memcpy(entry->data + key_len, value, value_len);
 			write_seqcount_end(&bucket->seq);
 			ret = 0;
 		}
-		sync->unlock_writer(map, bucket);
+		spin_unlock(&bucket->lock);
 	}
 	rcu_read_unlock();
 	return ret;

@@ -40,7 +40,7 @@ static bool rcumap_none_held(struct rcumap *map, struct rcumap_bucket *bucket)
 }
 
 /*
- * No .rewrite: every PUT publishes a new entry, so unsynchronised writers
+ * No .rewrites: every PUT publishes a new entry, so unsynchronised writers
  * meet in the chain links, where KCSAN sees them. A rewrite in place runs
  * in a seqcount write section, whose accesses KCSAN takes as atomic.
  */

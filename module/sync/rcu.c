@@ -24,7 +24,6 @@ static void rcumap_rcu_read_unlock(struct rcumap *map,
 const struct rcumap_sync_ops rcumap_sync_rcu = {
 	.name = "rcu",
 	RCUMAP_TABLE_MAP_OPS,
-	.rewrite = rcumap_table_rewrite,
 	.lock_reader = rcumap_rcu_read_lock,
 	.unlock_reader = rcumap_rcu_read_unlock,
 	.lock_writer = rcumap_table_lock_bucket,
@@ -32,4 +31,5 @@ const struct rcumap_sync_ops rcumap_sync_rcu = {
 	.lock_held = rcumap_table_bucket_locked,
 	.free_entry = rcumap_entry_free_rcu,
 	.rcu_readers = true,
+	.rewrites = true,
 };
