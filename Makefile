@@ -189,7 +189,7 @@ guest:
 			$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
 			$(addprefix $(BUILD)/broken-$$f/,$(BROKEN_KOS)) \
 			selftests/rcumap_lib.sh selftests/rcumap_lessons.sh \
-			vm/guest-suite $(addprefix selftests/,$(SELFTEST_SCRIPTS)); \
+			vm/guest/guest-suite $(addprefix selftests/,$(SELFTEST_SCRIPTS)); \
 	done
 
 ## make check      the full gate: lint, install, kselftests on the KCSAN, KASAN, stock and RT kernels, lessons

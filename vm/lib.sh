@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# Shared settings for the vm/ scripts; sourced, never run.
+# Shared settings for the vm/ scripts; sourced, never run. Sourcing it sets
+# variables and defines functions, nothing more, so that a script can answer
+# --help (usage, arguments, no_options) before it does anything.
 #
 # RCUMAP_CACHE   where test kernels and the unpacked source live
 #                (default ~/.cache/rcumap; kept outside the work tree)
@@ -41,6 +43,15 @@ qemu_accel() {
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# usage_error MESSAGE - refuse a wrong invocation (an unknown option, a
+# missing or bad argument) before doing anything: MESSAGE and a pointer to
+# --help on stderr, exit status 2, a usage error's in every rcumap tool
+# (die's 1 is for a run that failed).
+usage_error() {
+	log "$* (see ${0##*/} --help)"
+	exit 2
+}
+
 # usage - print the comment at the top of the running script, which says
 # what it does and what it takes: its --help.
 usage() {
@@ -48,14 +59,29 @@ usage() {
 		sed '1{/^$/d;}'
 }
 
+# arguments MIN MAX "$@" - the option parsing of a script that takes no
+# option, only MIN to MAX arguments (MAX empty: no limit): --help, wherever
+# it is, prints the usage and exits 0; any other option, or too few or too
+# many arguments, is a usage error. Scripts call it first, before anything
+# else they do.
+arguments() {
+	local min=$1 max=$2 arg
+	shift 2
+	for arg; do
+		case "$arg" in
+		--help) usage; exit 0 ;;
+		-*) usage_error "unknown option $arg" ;;
+		esac
+	done
+	[ $# -ge "$min" ] || usage_error "too few arguments"
+	[ -z "$max" ] || [ $# -le "$max" ] ||
+		usage_error "too many arguments: $*"
+}
+
 # no_options "$@" - the option parsing of a script that takes no argument:
-# --help prints its usage and exits, anything else is refused.
+# --help prints its usage and exits, anything else is a usage error.
 no_options() {
-	case "${1:-}" in
-	'') ;;
-	--help) usage; exit 0 ;;
-	*) die "unknown option $1 (see ${0##*/} --help)" ;;
-	esac
+	arguments 0 0 "$@"
 }
 
 # ksrc_dir - print the unpacked kernel source, unpacking it once per
