@@ -31,7 +31,8 @@ BROKEN_KOS := $(patsubst selftests/broken-%.patch,rcumap-broken-%.ko, \
 FLAVOURS := kcsan kasan
 GUEST := $(BUILD)/guest/rcumap
 
-.PHONY: all module tools deps kernel lint selftests guest check check-rt demo \
+.PHONY: all module tools deps kernel lint selftests guest guest-binaries \
+	$(addprefix guest-,$(FLAVOURS)) check check-rt demo \
 	lesson lesson-rates shootout bench soak fuzz vm install uninstall \
 	modules_install dkms-install dkms-remove clean help
 
@@ -177,20 +178,26 @@ selftests:
 	$(MAKE) $(addprefix $(BUILD)/static/,$(SELFTESTS)) KSRC=$$(vm/ksrc)
 
 ## make guest      stage module, tools and kselftests for each test kernel in build/guest*
-guest:
+guest: $(addprefix guest-,$(FLAVOURS))
+
+# The static tools and kselftests, once for every flavour's guest tree.
+guest-binaries:
 	$(MAKE) $(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
 		KSRC=$$(vm/ksrc)
-	set -e; for f in $(FLAVOURS); do \
-		kdir=$$(vm/build-kernel $$f); \
-		vm/build-module $$kdir $(BUILD)/kmod-$$f; \
-		vm/build-broken $$kdir $(BUILD)/broken-$$f; \
-		vm/stage-guest $(BUILD)/kmod-$$f/module/rcumap.ko \
-			$(BUILD)/guest$$([ $$f = kcsan ] || echo -$$f)/rcumap \
-			$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
-			$(addprefix $(BUILD)/broken-$$f/,$(BROKEN_KOS)) \
-			selftests/rcumap_lib.sh selftests/rcumap_lessons.sh \
-			vm/guest/guest-suite $(addprefix selftests/,$(SELFTEST_SCRIPTS)); \
-	done
+
+# One flavour's module, broken modules and guest tree; with make -j the
+# flavours build side by side. A recursive recipe ('+'): the module
+# builds are kbuild makes, which share this make's job slots.
+$(addprefix guest-,$(FLAVOURS)): guest-%: guest-binaries
+	+kdir=$$(vm/build-kernel $*) && \
+	vm/build-module $$kdir $(BUILD)/kmod-$* && \
+	vm/build-broken $$kdir $(BUILD)/broken-$* && \
+	vm/stage-guest $(BUILD)/kmod-$*/module/rcumap.ko \
+		$(BUILD)/guest$(if $(filter kcsan,$*),,-$*)/rcumap \
+		$(addprefix $(BUILD)/static/,$(TOOLS) $(SELFTESTS)) \
+		$(addprefix $(BUILD)/broken-$*/,$(BROKEN_KOS)) \
+		selftests/rcumap_lib.sh selftests/rcumap_lessons.sh \
+		vm/guest/guest-suite $(addprefix selftests/,$(SELFTEST_SCRIPTS))
 
 ## make check      the full gate: lint, install, kselftests on the KCSAN, KASAN, stock and RT kernels, lessons
 check:
