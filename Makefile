@@ -211,7 +211,7 @@ check-rt: $(addprefix $(BUILD)/static/,$(TOOLS))
 demo:
 	vm/demo
 
-## make lesson N=k  the training kit's lesson k (1-6): its bug caught, then fixed
+## make lesson N=k  the training kit's lesson k (1-7): its bug caught, then fixed
 lesson:
 	vm/lesson $(N)
 
