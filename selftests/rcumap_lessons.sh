@@ -71,7 +71,7 @@ case $n in
 4) name=plain_last_access_time
    bug="bug=atime_plain reap_ms=10" fix="reap_ms=10"
    work="--threads 4 --keys 16 --ttl 60000 --touch --mix get=90,put=10"
-   want='data-race in (.* )?rcumap_entry_get' ;;
+   want='data-race in (.* )?rcumap_(table|rht)_get' ;;
 5) name=shared_hit_counter
    bug="bug=shared_hits" fix=""
    work="--threads 4 --keys 64 --mix get=90,put=10"
