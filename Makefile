@@ -236,7 +236,7 @@ bench:
 	vm/bench
 
 ## make vm         boot the test kernel with a shell, the module loaded, tools on PATH
-vm: guest
+vm: guest-kcsan
 	vm/run --interactive --copy $(GUEST):/opt
 
 ## make clean      remove build outputs (the cached kernel stays)

@@ -117,19 +117,24 @@ kernel_dir() {
 	echo "$RCUMAP_CACHE/kernel-$flavour-$ver-$hash"
 }
 
-# prepare_guest NAME - what a guest session needs, installed and built:
-# the packages, the cached test kernel, and the staged guest tree; the
-# build log goes to build/NAME-build.log. A script that runs another sets
-# RCUMAP_GUEST_READY=1 for it, so the guest is built once.
+# prepare_guest NAME FLAVOUR... - what a guest session on the FLAVOUR test
+# kernels needs, installed and built: the packages, the cached kernels, and
+# their staged guest trees (make guest-FLAVOUR), nothing for another
+# kernel; the build log goes to build/NAME-build.log. A script that runs
+# another sets RCUMAP_GUEST_READY=1 for it, so the guest is built once.
 prepare_guest() {
+	local name=$1 flavour targets=()
+	shift
 	[ -z "${RCUMAP_GUEST_READY:-}" ] || return 0
 	"$VM_DIR/install-deps"
-	"$VM_DIR/build-kernel" kcsan >/dev/null
-	"$VM_DIR/build-kernel" kasan >/dev/null
+	for flavour; do
+		"$VM_DIR/build-kernel" "$flavour" >/dev/null
+		targets+=("guest-$flavour")
+	done
 	mkdir -p "$TOP_DIR/build"
-	make -C "$TOP_DIR" --no-print-directory guest \
-		>"$TOP_DIR/build/$1-build.log" 2>&1 ||
-		die "building the guest failed, see build/$1-build.log"
+	make -C "$TOP_DIR" --no-print-directory -j"$(nproc)" "${targets[@]}" \
+		>"$TOP_DIR/build/$name-build.log" 2>&1 ||
+		die "building the guest failed, see build/$name-build.log"
 }
 
 # tap_check NAME COMMAND... - run COMMAND and print one TAP line for it,
