@@ -28,7 +28,7 @@ load_module ./rcumap.ko reap_ms=10 || exit 1
 
 if [ ! -d "$events" ]; then
 	rmmod rcumap
-	echo "1..0 # SKIP no $events: missing CONFIG_EVENT_TRACING?"
+	echo "1..0 # SKIP no $events: missing CONFIG_ENABLE_DEFAULT_TRACERS? (it selects EVENT_TRACING)"
 	exit $ksft_skip
 fi
 
